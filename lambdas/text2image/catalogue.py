@@ -1,0 +1,81 @@
+"""The functions of the product, defined once for the CDK stack and the local runner.
+
+Each entry names the handler, the ASL placeholder its ARN substitutes, and the
+configuration it reads. Pure Python: no AWS imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from text2image.config import (
+    DiscardConfig,
+    GenerationConfig,
+    ModerationConfig,
+    PromptCheckConfig,
+    StorageConfig,
+    _EnvConfig,
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    handler: str
+    config: type[_EnvConfig]
+    # The `${...}` placeholder in asl/text2image.asl.json, or None for functions
+    # the state machine does not call.
+    asl_placeholder: str | None
+    description: str
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="CheckPromptToxicity",
+        handler="text2image.handlers.check_prompt.handler",
+        config=PromptCheckConfig,
+        asl_placeholder="CheckPromptToxicityFunctionArn",
+        description="Detects the prompt's language and toxicity with Comprehend.",
+    ),
+    FunctionSpec(
+        name="GenerateImage",
+        handler="text2image.handlers.generate_image.handler",
+        config=GenerationConfig,
+        asl_placeholder="GenerateImageFunctionArn",
+        description="Invokes the SDXL endpoint and stages the image in S3.",
+    ),
+    FunctionSpec(
+        name="ModerateImage",
+        handler="text2image.handlers.moderate_image.handler",
+        config=ModerationConfig,
+        asl_placeholder="ModerateImageFunctionArn",
+        description="Runs Rekognition content moderation on the staged image.",
+    ),
+    FunctionSpec(
+        name="StoreImage",
+        handler="text2image.handlers.store_image.handler",
+        config=StorageConfig,
+        asl_placeholder="StoreImageFunctionArn",
+        description="Publishes an approved image and returns a presigned URL.",
+    ),
+    FunctionSpec(
+        name="DiscardStagedImage",
+        handler="text2image.handlers.discard_staged_image.handler",
+        config=DiscardConfig,
+        asl_placeholder="DiscardStagedImageFunctionArn",
+        description="Deletes or quarantines a staged image that will not be published.",
+    ),
+    FunctionSpec(
+        name="CheckToxicityApi",
+        handler="text2image.handlers.check_toxicity_api.handler",
+        config=PromptCheckConfig,
+        asl_placeholder=None,
+        description="Answers POST /check-toxicity through API Gateway.",
+    ),
+)
+
+ASL_PATH = "asl/text2image.asl.json"
+
+
+def function(name: str) -> FunctionSpec:
+    return next(spec for spec in FUNCTIONS if spec.name == name)

@@ -1,0 +1,202 @@
+"""Typed configuration: each function reads and validates its environment once, at cold start.
+
+A missing or malformed variable fails the cold start with a message naming it,
+never a request half-way through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# Rekognition moderation model 7, top-level categories.
+MODERATION_CATEGORIES: tuple[str, ...] = (
+    "Explicit",
+    "Non-Explicit Nudity of Intimate parts and Kissing",
+    "Swimwear or Underwear",
+    "Violence",
+    "Visually Disturbing",
+    "Drugs & Tobacco",
+    "Alcohol",
+    "Rude Gestures",
+    "Gambling",
+    "Hate Symbols",
+)
+
+TOXICITY_LABELS: tuple[str, ...] = (
+    "PROFANITY",
+    "HATE_SPEECH",
+    "INSULT",
+    "GRAPHIC",
+    "HARASSMENT_OR_ABUSE",
+    "SEXUAL",
+    "VIOLENCE_OR_THREAT",
+)
+
+JUMPSTART_SAMPLERS: tuple[str, ...] = (
+    "EulerEDMSampler",
+    "HeunEDMSampler",
+    "EulerAncestralSampler",
+    "DPMPP2SAncestralSampler",
+    "DPMPP2MSampler",
+    "LinearMultistepSampler",
+)
+
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at cold start when the environment is incomplete or invalid."""
+
+
+class _EnvConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # Field name -> environment variable name, for the fields read from the environment.
+    ENV: Mapping[str, str] = {}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        values = {field: environ[var] for field, var in cls.ENV.items() if environ.get(var, "") != ""}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{cls.ENV.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else '?'}: {e['msg']}"
+                for e in error.errors()
+            )
+            raise ConfigurationError(f"{cls.__name__} is invalid: {problems}") from None
+
+    @classmethod
+    def env_names(cls) -> list[str]:
+        return list(cls.ENV.values())
+
+
+class PromptCheckConfig(_EnvConfig):
+    """CheckPromptToxicity and the /check-toxicity API."""
+
+    ENV = {
+        "toxicity_threshold": "TOXICITY_THRESHOLD",
+        "label_thresholds": "LABEL_THRESHOLDS",
+        "language_confidence": "LANGUAGE_CONFIDENCE",
+    }
+
+    # A prompt is rejected when the overall Toxicity reaches this score...
+    toxicity_threshold: Score = 0.5
+    # ...or when one of these labels reaches its own threshold (JSON object).
+    label_thresholds: dict[str, Score] = {}
+    # A prompt whose dominant language is not English with at least this
+    # confidence is rejected, never scored as English.
+    language_confidence: Score = 0.8
+
+    @field_validator("label_thresholds", mode="before")
+    @classmethod
+    def _parse_json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("label_thresholds")
+    @classmethod
+    def _known_labels(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(TOXICITY_LABELS))
+        if unknown:
+            raise ValueError(f"unknown labels {unknown}; known: {list(TOXICITY_LABELS)}")
+        return value
+
+
+class GenerationConfig(_EnvConfig):
+    """GenerateImage. The defaults fit well inside API Gateway's 29 s (see README)."""
+
+    ENV = {
+        "endpoint_name": "ENDPOINT_NAME",
+        "bucket": "IMAGE_BUCKET",
+        "staging_prefix": "STAGING_PREFIX",
+        "model_id": "MODEL_ID",
+        "steps": "GENERATION_STEPS",
+        "cfg_scale": "CFG_SCALE",
+        "sampler": "SAMPLER",
+        "use_refiner": "USE_REFINER",
+        "refiner_steps": "REFINER_STEPS",
+        "refiner_strength": "REFINER_STRENGTH",
+    }
+
+    endpoint_name: Annotated[str, Field(min_length=1)]
+    bucket: Annotated[str, Field(min_length=3)]
+    staging_prefix: str = "staging/"
+    model_id: str = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
+    steps: Annotated[int, Field(ge=1, le=100)] = 25
+    cfg_scale: Annotated[float, Field(ge=0.0, le=35.0)] = 7.0
+    sampler: Literal[JUMPSTART_SAMPLERS] = "DPMPP2MSampler"  # type: ignore[valid-type]
+    use_refiner: bool = False
+    refiner_steps: Annotated[int, Field(ge=1, le=100)] = 20
+    refiner_strength: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+
+
+class ModerationConfig(_EnvConfig):
+    """ModerateImage."""
+
+    ENV = {
+        "bucket": "IMAGE_BUCKET",
+        "min_confidence": "MIN_CONFIDENCE",
+        "blocked_categories": "BLOCKED_CATEGORIES",
+    }
+
+    bucket: Annotated[str, Field(min_length=3)]
+    min_confidence: Annotated[float, Field(ge=0.0, le=100.0)] = 50.0
+    # Comma-separated top-level categories; by default every category blocks.
+    blocked_categories: tuple[str, ...] = MODERATION_CATEGORIES
+
+    @field_validator("blocked_categories", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("blocked_categories")
+    @classmethod
+    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(MODERATION_CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}; known: {list(MODERATION_CATEGORIES)}")
+        return value
+
+
+class StorageConfig(_EnvConfig):
+    """StoreImage."""
+
+    ENV = {
+        "bucket": "IMAGE_BUCKET",
+        "staging_prefix": "STAGING_PREFIX",
+        "published_prefix": "PUBLISHED_PREFIX",
+        "url_ttl_seconds": "URL_TTL_SECONDS",
+    }
+
+    bucket: Annotated[str, Field(min_length=3)]
+    staging_prefix: str = "staging/"
+    published_prefix: str = "generated_images/"
+    # A presigned URL signed with a Lambda role's temporary credentials stops
+    # working when they expire, whatever it says; keep this at most 12 hours.
+    url_ttl_seconds: Annotated[int, Field(ge=60, le=43_200)] = 3600
+
+
+class DiscardConfig(_EnvConfig):
+    """DiscardStagedImage: what happens to a staged image that is not published."""
+
+    ENV = {
+        "bucket": "IMAGE_BUCKET",
+        "staging_prefix": "STAGING_PREFIX",
+        "rejected_image_action": "REJECTED_IMAGE_ACTION",
+        "quarantine_prefix": "QUARANTINE_PREFIX",
+    }
+
+    bucket: Annotated[str, Field(min_length=3)]
+    staging_prefix: str = "staging/"
+    # Rejected images are deleted, or kept under the quarantine prefix for
+    # review (the stack expires that prefix too).
+    rejected_image_action: Literal["delete", "quarantine"] = "delete"
+    quarantine_prefix: str = "quarantine/"

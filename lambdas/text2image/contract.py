@@ -1,0 +1,226 @@
+"""The public API contract, defined once.
+
+What a caller may send to `POST /generate`, and which HTTP answer each way a
+workflow execution can end maps to. The handlers, the CDK stack (request
+model and integration responses) and the local API all read this module, so
+the cloud and the local stack cannot drift apart. Pure Python: no AWS imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
+# for the prompt and four for the negative prompt, inside the 10-segment limit.
+# SDXL's text encoders read only 77 tokens anyway.
+MAX_PROMPT_CHARS = 1000
+MAX_SEED = 4_294_967_295
+
+# The resolutions SDXL 1.0 was trained on (all about one megapixel).
+SDXL_SIZES: tuple[str, ...] = (
+    "1024x1024",
+    "1152x896",
+    "896x1152",
+    "1216x832",
+    "832x1216",
+    "1344x768",
+    "768x1344",
+    "1536x640",
+    "640x1536",
+)
+DEFAULT_SIZE = "1024x1024"
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """'1216x832' -> (1216, 832): width, height."""
+    width, height = size.split("x")
+    return int(width), int(height)
+
+
+class CheckToxicityRequest(BaseModel):
+    """The body of `POST /check-toxicity`: the texts a generation would send."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_CHARS)]
+    negative_prompt: Annotated[str, Field(max_length=MAX_PROMPT_CHARS)] = ""
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_words(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the prompt must contain some text, not only spaces")
+        return value
+
+
+class GenerateRequest(CheckToxicityRequest):
+    """The body of `POST /generate`, and the input of the state machine."""
+
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    size: Literal[SDXL_SIZES] = DEFAULT_SIZE  # type: ignore[valid-type]
+
+    @property
+    def width(self) -> int:
+        return parse_size(self.size)[0]
+
+    @property
+    def height(self) -> int:
+        return parse_size(self.size)[1]
+
+
+def _prompt_schema() -> dict[str, Any]:
+    # JSON Schema draft 4, the dialect API Gateway request models speak.
+    return {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT_CHARS, "pattern": "\\S"}
+
+
+GENERATE_REQUEST_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "GenerateRequest",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["prompt"],
+    "properties": {
+        "prompt": _prompt_schema(),
+        "negative_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
+        "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+        "size": {"type": "string", "enum": list(SDXL_SIZES)},
+    },
+}
+
+CHECK_TOXICITY_REQUEST_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "CheckToxicityRequest",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["prompt"],
+    "properties": {
+        "prompt": _prompt_schema(),
+        "negative_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
+    },
+}
+
+
+# --- Outcomes -----------------------------------------------------------------
+
+
+class Decision(StrEnum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class Stage(StrEnum):
+    PROMPT = "prompt"
+    IMAGE = "image"
+
+
+class Label(BaseModel):
+    """One moderation label. `score` is 0..1 for both stages (Rekognition's
+    0..100 confidence is divided by 100); `parent` is the taxonomy parent."""
+
+    name: str
+    score: float
+    parent: str | None = None
+
+
+class RejectedResponse(BaseModel):
+    status: Literal["REJECTED"] = "REJECTED"
+    stage: Stage
+    reason_code: str
+    reason: str
+    labels: list[Label]
+    execution_id: str | None = None
+
+
+class ApprovedResponse(BaseModel):
+    status: Literal["APPROVED"] = "APPROVED"
+    image_url: str
+    image_key: str
+    expires_in: int
+    seed: int
+    width: int
+    height: int
+    model: str
+    execution_id: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    status: Literal["FAILED", "TIMED_OUT"]
+    error: str
+    message: str
+    execution_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """One row of the outcome table: how an ended execution answers over HTTP.
+
+    A row matches on the execution status and, optionally, on the `status`
+    field of a successful execution's output or the error of a failed one.
+    Rows are tried in order; the first match wins.
+    """
+
+    execution_status: Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    http_status: int
+    output_status: str | None = None
+    error: str | None = None
+    # For rows without an execution output: the fixed error code and message.
+    error_code: str | None = None
+    message: str | None = None
+
+
+INVALID_REQUEST_ERROR = "InvalidRequest"
+
+OUTCOME_RULES: tuple[OutcomeRule, ...] = (
+    OutcomeRule("SUCCEEDED", 200, output_status=Decision.APPROVED),
+    OutcomeRule("SUCCEEDED", 422, output_status=Decision.REJECTED),
+    OutcomeRule("FAILED", 400, error=INVALID_REQUEST_ERROR),
+    OutcomeRule("FAILED", 502),
+    OutcomeRule(
+        "TIMED_OUT",
+        504,
+        error_code="Timeout",
+        message="The request took too long and was stopped. Try again, or try a smaller image.",
+    ),
+    OutcomeRule(
+        "ABORTED",
+        502,
+        error_code="ExecutionAborted",
+        message="The request was stopped before it finished. Try again.",
+    ),
+)
+
+UNKNOWN_FAILURE_MESSAGE = "The request failed. Try again later."
+
+
+def http_response(
+    execution_status: str,
+    output: dict[str, Any] | None = None,
+    error: str | None = None,
+    cause: str | None = None,
+    execution_id: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Map an ended execution to (HTTP status, JSON body) by OUTCOME_RULES."""
+    for rule in OUTCOME_RULES:
+        if rule.execution_status != execution_status:
+            continue
+        if rule.output_status is not None and (output or {}).get("status") != rule.output_status:
+            continue
+        if rule.error is not None and error != rule.error:
+            continue
+        if execution_status == "SUCCEEDED":
+            return rule.http_status, dict(output or {})
+        body = ErrorResponse(
+            status="TIMED_OUT" if execution_status == "TIMED_OUT" else "FAILED",
+            error=rule.error_code or error or "Failed",
+            message=rule.message or cause or UNKNOWN_FAILURE_MESSAGE,
+            execution_id=execution_id,
+        )
+        return rule.http_status, body.model_dump()
+    # A SUCCEEDED execution whose output is neither APPROVED nor REJECTED is a
+    # defect of the workflow, not of the request.
+    body = ErrorResponse(status="FAILED", error="Failed", message=UNKNOWN_FAILURE_MESSAGE, execution_id=execution_id)
+    return 502, body.model_dump()
