@@ -190,12 +190,14 @@ class DiscardConfig(_EnvConfig):
     ENV = {
         "bucket": "IMAGE_BUCKET",
         "staging_prefix": "STAGING_PREFIX",
+        "published_prefix": "PUBLISHED_PREFIX",
         "rejected_image_action": "REJECTED_IMAGE_ACTION",
         "quarantine_prefix": "QUARANTINE_PREFIX",
     }
 
     bucket: Annotated[str, Field(min_length=3)]
     staging_prefix: str = "staging/"
+    published_prefix: str = "generated_images/"
     # Rejected images are deleted, or kept under the quarantine prefix for
     # review (the stack expires that prefix too).
     rejected_image_action: Literal["delete", "quarantine"] = "delete"

@@ -222,5 +222,7 @@ def http_response(
         return rule.http_status, body.model_dump()
     # A SUCCEEDED execution whose output is neither APPROVED nor REJECTED is a
     # defect of the workflow, not of the request.
-    body = ErrorResponse(status="FAILED", error="Failed", message=UNKNOWN_FAILURE_MESSAGE, execution_id=execution_id)
+    body = ErrorResponse(
+        status="FAILED", error="Failed", message=UNKNOWN_FAILURE_MESSAGE, execution_id=execution_id
+    )
     return 502, body.model_dump()

@@ -1,0 +1,75 @@
+"""Stable error codes.
+
+Lambda reports an unhandled exception by its class name, and Step Functions
+matches `Retry` and `Catch` on that name. So each class name here is an error
+code of the workflow: renaming one is a breaking change of the ASL file.
+Messages are for humans and carry no stack trace or internal name.
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base of every error a handler raises on purpose."""
+
+
+class InvalidRequest(WorkflowError):
+    """The input does not match the contract. Never retried."""
+
+
+# Transient service errors: the ASL retries these, with backoff.
+class ComprehendThrottled(WorkflowError):
+    pass
+
+
+class ComprehendUnavailable(WorkflowError):
+    pass
+
+
+class EndpointThrottled(WorkflowError):
+    pass
+
+
+class EndpointUnavailable(WorkflowError):
+    pass
+
+
+class RekognitionThrottled(WorkflowError):
+    pass
+
+
+class RekognitionUnavailable(WorkflowError):
+    pass
+
+
+class StorageThrottled(WorkflowError):
+    pass
+
+
+class StorageUnavailable(WorkflowError):
+    pass
+
+
+# Permanent errors: retrying cannot help.
+class TextNotCheckable(WorkflowError):
+    """Comprehend refused the text (size, language or request shape)."""
+
+
+class ModelError(WorkflowError):
+    """The endpoint's model refused or failed the request."""
+
+
+class InvalidModelOutput(WorkflowError):
+    """The endpoint answered, but not with an image of the requested size."""
+
+
+class ImageNotModeratable(WorkflowError):
+    """Rekognition refused the image (format, size or access)."""
+
+
+class StagedImageMissing(WorkflowError):
+    """The staged object a later state expected is not there."""
+
+
+class StorageRefused(WorkflowError):
+    """S3 refused the request (permissions, bucket missing, bad request)."""

@@ -1,0 +1,44 @@
+"""CheckPromptToxicity: validate the request, then check its language and toxicity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from text2image.adapters.comprehend import ComprehendTextAnalyzer
+from text2image.config import PromptCheckConfig
+from text2image.contract import GenerateRequest, Stage
+from text2image.domain.prompts import TooManySegments
+from text2image.errors import InvalidRequest
+from text2image.handlers.common import describe, parse_step
+from text2image.models import PromptCheckInput, PromptCheckOutput
+from text2image.observability import count_rejection, logger, metrics, tracer
+from text2image.prompt_check import check_prompt
+
+config = PromptCheckConfig.from_env()
+analyzer = ComprehendTextAnalyzer(boto3.client("comprehend"))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse_step(PromptCheckInput, event)
+    try:
+        request = GenerateRequest.model_validate(step.request)
+    except ValidationError as error:
+        raise InvalidRequest(f"Invalid request: {describe(error)}") from None
+    try:
+        verdict = check_prompt(request, analyzer, config)
+    except TooManySegments as error:
+        raise InvalidRequest(f"Invalid request: {error}") from None
+
+    metrics.add_metric(name="PromptsChecked", unit=MetricUnit.Count, value=1)
+    if not verdict.safe:
+        blocking = [label for label in verdict.labels if label.score >= config.toxicity_threshold]
+        count_rejection(Stage.PROMPT, blocking, verdict.reason_code)
+    return PromptCheckOutput(request=request, prompt_check=verdict).model_dump(mode="json")

@@ -1,0 +1,70 @@
+"""GenerateImage: invoke the SDXL endpoint and stage the checked image in S3.
+
+Only the staged key leaves this function: image bytes never enter the state
+(256 KB limit).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from text2image.adapters.s3 import ImageBucket
+from text2image.adapters.sagemaker import SdxlEndpoint
+from text2image.config import GenerationConfig
+from text2image.contract import MAX_SEED
+from text2image.domain.generation import NotAnImage, build_payload, check_image
+from text2image.domain.storage import staging_key
+from text2image.errors import InvalidModelOutput
+from text2image.handlers.common import parse_step
+from text2image.models import GenerateInput, GenerationResult
+from text2image.observability import logger, metrics, tracer
+
+config = GenerationConfig.from_env()
+# No SDK retries: generation is expensive, and the state machine retries it at most once.
+endpoint = SdxlEndpoint(
+    boto3.client(
+        "sagemaker-runtime", config=Config(retries={"mode": "standard", "max_attempts": 1}, read_timeout=60)
+    ),
+    config.endpoint_name,
+)
+bucket = ImageBucket(boto3.client("s3"), config.bucket)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse_step(GenerateInput, event)
+    request = step.request
+    seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+    payload = build_payload(request, seed, config)
+
+    started = time.perf_counter()
+    image = endpoint.generate(payload)
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    metrics.add_metric(name="GenerationLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
+
+    try:
+        info = check_image(image, request.width, request.height)
+    except NotAnImage as error:
+        raise InvalidModelOutput(f"The image model's answer is unusable: {error}") from None
+
+    key = staging_key(config.staging_prefix, step.execution_id)
+    bucket.put(key, image, info.content_type)
+    logger.info("image staged", extra={"key": key, "latency_ms": latency_ms, "seed": seed})
+    return GenerationResult(
+        staged_key=key,
+        content_type=info.content_type,
+        seed=seed,
+        width=info.width,
+        height=info.height,
+        model=config.model_id,
+        latency_ms=latency_ms,
+    ).model_dump(mode="json")

@@ -1,0 +1,29 @@
+"""Logger, tracer and metrics, built once for every function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from text2image.contract import Label
+
+SERVICE = "text2image"
+NAMESPACE = "Text2Image"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> None:
+    """One `Rejections` data point per stage, and one `RejectionsByLabel` per label that caused it."""
+    metrics.add_metric(name=f"{stage.capitalize()}Rejections", unit=MetricUnit.Count, value=1)
+    for label in labels:
+        with single_metric(
+            name="RejectionsByLabel", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+        ) as metric:
+            metric.add_dimension(name="stage", value=stage)
+            metric.add_dimension(name="label", value=label.name)
+    logger.info("rejected", extra={"stage": stage, "reason_code": reason_code})

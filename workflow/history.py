@@ -1,0 +1,71 @@
+"""An execution's history, state by state: what the Step Functions console shows."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class StateRecord(BaseModel):
+    name: str
+    type: str
+    input: Any = None
+    output: Any = None
+    started: datetime
+    ended: datetime | None = None
+    attempts: int = 0
+    errors: list[str] = []
+
+    @property
+    def retries(self) -> int:
+        return max(self.attempts - 1, 0)
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.ended is None:
+            return None
+        return round((self.ended - self.started).total_seconds() * 1000, 1)
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def state_records(events: list[dict[str, Any]]) -> list[StateRecord]:
+    """Fold history events into one record per state entered, in order."""
+    records: list[StateRecord] = []
+    current: StateRecord | None = None
+    for event in events:
+        kind: str = event["type"]
+        if kind.endswith("StateEntered"):
+            details = event["stateEnteredEventDetails"]
+            current = StateRecord(
+                name=details["name"],
+                type=kind.removesuffix("StateEntered"),
+                input=_json(details.get("input")),
+                started=event["timestamp"],
+            )
+            records.append(current)
+        elif current is None:
+            continue
+        elif kind.endswith("StateExited"):
+            current.output = _json(event["stateExitedEventDetails"].get("output"))
+            current.ended = event["timestamp"]
+        elif kind.endswith("Scheduled") or kind == "TaskScheduled":
+            current.attempts += 1
+        elif kind.endswith("Failed") or kind.endswith("TimedOut"):
+            details = next((value for key, value in event.items() if key.endswith("EventDetails")), {})
+            current.errors.append(details.get("error", kind))
+            if kind.startswith("Execution"):
+                current.ended = event["timestamp"]
+        elif kind.startswith("Execution"):
+            current.ended = current.ended or event["timestamp"]
+    return records

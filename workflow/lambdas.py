@@ -1,0 +1,122 @@
+"""In-process Lambda: moto's Step Functions engine invokes the real handlers.
+
+moto executes the ASL and calls Lambda through its own Lambda backend. Without
+Docker that backend (`LambdaSimpleBackend`) only echoes its input, so we give
+it a dispatcher that imports the handler named in the function catalogue and
+answers as the Lambda service does, including the `Unhandled` function error
+whose `errorType` Step Functions matches in Retry and Catch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import threading
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from text2image.catalogue import FUNCTIONS
+
+ACCOUNT_ID = "123456789012"
+
+
+def function_arn(region: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class Invocation:
+    function_name: str
+    event: Any
+    error_type: str | None
+
+
+class LambdaDispatcher:
+    """Runs catalogue functions in this process, one warm "container" each."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._handlers = {spec.name: spec.handler for spec in FUNCTIONS}
+        self._loaded: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.invocations: list[Invocation] = []
+
+    def cold_start(self) -> None:
+        """Forget every loaded handler, so the next call re-reads its configuration."""
+        with self._lock:
+            self._loaded.clear()
+            for spec in FUNCTIONS:
+                sys.modules.pop(spec.handler.rsplit(".", 1)[0], None)
+
+    def _handler(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._loaded:
+                module_name, attribute = self._handlers[name].rsplit(".", 1)
+                self._loaded[name] = getattr(importlib.import_module(module_name), attribute)
+            return self._loaded[name]
+
+    def invoke(self, function: str, payload: bytes | str | None) -> tuple[bytes, str | None]:
+        """(response payload, function error) as the Lambda Invoke API returns them."""
+        name = function.rsplit(":", 1)[-1]
+        event = json.loads(payload or b"{}")
+        if name not in self._handlers:
+            error = {"errorType": "ResourceNotFoundException", "errorMessage": f"Function not found: {name}"}
+            self.invocations.append(Invocation(name, event, error["errorType"]))
+            return json.dumps(error).encode(), "Unhandled"
+        context = LambdaContext(function_name=name, invoked_function_arn=function_arn(self.region, name))
+        try:
+            result = self._handler(name)(event, context)
+        except Exception as error:
+            self.invocations.append(Invocation(name, event, type(error).__name__))
+            body = {
+                "errorType": type(error).__name__,
+                "errorMessage": str(error),
+                "requestId": context.aws_request_id,
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+            return json.dumps(body).encode(), "Unhandled"
+        self.invocations.append(Invocation(name, event, None))
+        return json.dumps(result).encode(), None
+
+    def calls_to(self, name: str) -> list[Invocation]:
+        return [call for call in self.invocations if call.function_name == name]
+
+    def install(self) -> None:
+        """Route moto's Lambda Invoke calls, in this process, to this dispatcher."""
+        dispatcher = self
+
+        def invoke(
+            self: LambdaSimpleBackend,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: dict[str, str],
+        ) -> bytes:
+            payload, function_error = dispatcher.invoke(function_name, body)
+            if function_error:
+                response_headers["x-amz-function-error"] = function_error
+            return payload
+
+        LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]

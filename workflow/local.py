@@ -1,0 +1,258 @@
+"""The whole workflow on one machine.
+
+moto's server runs S3 and Step Functions (executing the unchanged ASL file),
+Lambda tasks are dispatched in-process to the real handlers, and the stand-ins
+answer Comprehend, Rekognition and the SDXL endpoint. The handlers are not told
+they are local: only the standard `AWS_ENDPOINT_URL_<SERVICE>` variables and
+their own configuration variables differ from the cloud.
+
+moto's Lambda dispatch, its engine and the handlers' environment are
+process-wide, so a process runs one LocalEnvironment at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import boto3
+import requests
+from moto.server import ThreadedMotoServer
+from pydantic import BaseModel
+
+from text2image.catalogue import FUNCTIONS
+from text2image.contract import GenerateRequest, http_response
+from workflow import ASL_FILE
+from workflow.history import StateRecord, state_records
+from workflow.lambdas import ACCOUNT_ID, LambdaDispatcher, function_arn
+
+REGION = "us-east-1"
+BUCKET = "text2image-local-images"
+ENDPOINT_NAME = "sdxl-1-0-jumpstart-local"
+STATE_MACHINE_NAME = "text2image"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
+ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+# What the CDK stack sets in the cloud; tests and callers may override any of it.
+FUNCTION_ENVIRONMENT: dict[str, str] = {
+    "IMAGE_BUCKET": BUCKET,
+    "ENDPOINT_NAME": ENDPOINT_NAME,
+    "POWERTOOLS_SERVICE_NAME": "text2image",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+class RunResult(BaseModel):
+    """An ended execution, its HTTP answer by the shared contract, and its history."""
+
+    execution_arn: str
+    status: str
+    output: dict[str, Any] | None = None
+    error: str | None = None
+    cause: str | None = None
+    started: datetime
+    stopped: datetime | None = None
+    http_status: int
+    body: dict[str, Any]
+    history: list[StateRecord] = []
+
+    def state(self, name: str) -> StateRecord:
+        return next(record for record in self.history if record.name == name)
+
+    @property
+    def states(self) -> list[str]:
+        return [record.name for record in self.history]
+
+
+def substitute_placeholders(definition: str, values: Mapping[str, str]) -> str:
+    """Fill every `${Name}` of the ASL file; an unknown or missing one is an error."""
+    missing = sorted(set(_PLACEHOLDER.findall(definition)) - set(values))
+    if missing:
+        raise ValueError(f"the ASL file has placeholders nobody provides: {missing}")
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)
+
+
+def asl_substitutions(region: str = REGION) -> dict[str, str]:
+    return {
+        spec.asl_placeholder: function_arn(region, spec.name) for spec in FUNCTIONS if spec.asl_placeholder
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalEnvironment:
+    """moto (S3, Step Functions), the stand-ins and the state machine, on 127.0.0.1."""
+
+    def __init__(
+        self, environment: Mapping[str, str] | None = None, moto_port: int = 0, standins_port: int = 0
+    ):
+        self._extra_environment = dict(environment or {})
+        self._moto_port = moto_port or free_port()
+        self._standins_port = standins_port
+        self.moto_url = f"http://127.0.0.1:{self._moto_port}"
+        self.standins_url = ""
+        self.bucket = BUCKET
+        self.state_machine_arn = ""
+        self.dispatcher = LambdaDispatcher(REGION)
+        self._moto: ThreadedMotoServer | None = None
+        self._standins: Any = None
+        self._saved_environment: dict[str, str | None] = {}
+
+    # --- life cycle -----------------------------------------------------------
+
+    @classmethod
+    @contextmanager
+    def running(cls, **kwargs: Any) -> Iterator[LocalEnvironment]:
+        env = cls(**kwargs)
+        env.start()
+        try:
+            yield env
+        finally:
+            env.stop()
+
+    def start(self) -> LocalEnvironment:
+        from workflow.standins.server import StandinServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._set_environment({"MOTO_PORT": str(self._moto_port)})
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
+        self._moto.start()
+        requests.post(
+            f"{self.moto_url}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
+            timeout=10,
+        ).raise_for_status()
+
+        self._standins = StandinServer(
+            host="127.0.0.1", port=self._standins_port, s3_endpoint_url=self.moto_url
+        )
+        self._standins.start()
+        self.standins_url = self._standins.url
+
+        self._set_environment(self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment)
+        self.dispatcher.install()
+        self.dispatcher.cold_start()
+        self._create_resources()
+        return self
+
+    def stop(self) -> None:
+        if self._standins is not None:
+            self._standins.stop()
+            self._standins = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+
+    def configure(self, **variables: str) -> None:
+        """Change function configuration, as a redeploy would: the next calls cold-start."""
+        self._set_environment(variables)
+        self.dispatcher.cold_start()
+
+    def _aws_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL_S3": self.moto_url,
+            "AWS_ENDPOINT_URL_SFN": self.moto_url,
+            "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
+            "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
+            "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.standins_url,
+        }
+
+    def _set_environment(self, variables: Mapping[str, str]) -> None:
+        for name, value in variables.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _create_resources(self) -> None:
+        self.s3.create_bucket(Bucket=self.bucket)
+        definition = substitute_placeholders(ASL_FILE.read_text(), asl_substitutions(REGION))
+        self.state_machine_arn = self.sfn.create_state_machine(
+            name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
+        )["stateMachineArn"]
+
+    # --- clients --------------------------------------------------------------
+
+    @property
+    def s3(self) -> Any:
+        return boto3.client("s3", region_name=REGION, endpoint_url=self.moto_url)
+
+    @property
+    def sfn(self) -> Any:
+        return boto3.client("stepfunctions", region_name=REGION, endpoint_url=self.moto_url)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every object key in the image bucket under a prefix."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    # --- executions -----------------------------------------------------------
+
+    def start_execution(self, request: GenerateRequest | Mapping[str, Any]) -> str:
+        """Start one execution; the input is the request exactly as API Gateway would pass it."""
+        body = request.model_dump(exclude_defaults=True) if isinstance(request, BaseModel) else dict(request)
+        return self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(body)
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, timeout: float = 120.0, poll: float = 0.05) -> RunResult:
+        """Poll until the execution ends (moto has no StartSyncExecution)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.sfn.describe_execution(executionArn=execution_arn)["status"] in ENDED:
+                return self.describe(execution_arn)
+            time.sleep(poll)
+        raise TimeoutError(f"execution {execution_arn} did not end within {timeout} s")
+
+    def run(self, request: GenerateRequest | Mapping[str, Any], timeout: float = 120.0) -> RunResult:
+        return self.wait(self.start_execution(request), timeout=timeout)
+
+    def describe(self, execution_arn: str) -> RunResult:
+        described = self.sfn.describe_execution(executionArn=execution_arn)
+        output = json.loads(described["output"]) if described.get("output") else None
+        status_code, body = http_response(
+            described["status"], output, described.get("error"), described.get("cause"), execution_arn
+        )
+        events = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        return RunResult(
+            execution_arn=execution_arn,
+            status=described["status"],
+            output=output,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            started=described["startDate"],
+            stopped=described.get("stopDate"),
+            http_status=status_code,
+            body=body,
+            history=state_records(events),
+        )
+
+    def list_executions(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The most recent executions first: arn, name, status, start and stop."""
+        listed = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, maxResults=limit)
+        return sorted(listed["executions"], key=lambda item: item["startDate"], reverse=True)
