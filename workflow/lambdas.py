@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import threading
 import traceback
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +55,20 @@ class Invocation:
     error_type: str | None
 
 
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class LambdaDispatcher:
     """Runs catalogue functions in this process, one warm "container" each."""
 
@@ -59,6 +76,7 @@ class LambdaDispatcher:
         self.region = region
         self._handlers = {spec.name: spec.handler for spec in FUNCTIONS}
         self._loaded: dict[str, Any] = {}
+        self._environments: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
 
@@ -69,11 +87,30 @@ class LambdaDispatcher:
             for spec in FUNCTIONS:
                 sys.modules.pop(spec.handler.rsplit(".", 1)[0], None)
 
+    def set_function_environment(self, name: str, variables: dict[str, str]) -> None:
+        """Give one function environment variables of its own, as each Lambda has.
+
+        Handlers read their configuration and build their clients at import (cold
+        start), so the variables are in force while the handler module loads.
+        """
+        if name not in self._handlers:
+            raise KeyError(f"no function {name!r} in the catalogue")
+        with self._lock:
+            self._environments[name] = dict(variables)
+        self.cold_start()
+
+    def clear_function_environments(self) -> None:
+        with self._lock:
+            self._environments.clear()
+        self.cold_start()
+
     def _handler(self, name: str) -> Any:
         with self._lock:
             if name not in self._loaded:
                 module_name, attribute = self._handlers[name].rsplit(".", 1)
-                self._loaded[name] = getattr(importlib.import_module(module_name), attribute)
+                sys.modules.pop(module_name, None)
+                with _environment(self._environments.get(name, {})):
+                    self._loaded[name] = getattr(importlib.import_module(module_name), attribute)
             return self._loaded[name]
 
     def invoke(self, function: str, payload: bytes | str | None) -> tuple[bytes, str | None]:

@@ -112,6 +112,7 @@ class LocalEnvironment:
         self._moto: ThreadedMotoServer | None = None
         self._standins: Any = None
         self._saved_environment: dict[str, str | None] = {}
+        self._configured: set[str] = set()
 
     # --- life cycle -----------------------------------------------------------
 
@@ -129,6 +130,8 @@ class LocalEnvironment:
         from workflow.standins.server import StandinServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # The engine logs every Fail state as an exception; here they are answers.
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         self._set_environment({"MOTO_PORT": str(self._moto_port)})
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
@@ -164,10 +167,31 @@ class LocalEnvironment:
                 os.environ[name] = value
         self._saved_environment.clear()
 
-    def configure(self, **variables: str) -> None:
-        """Change function configuration, as a redeploy would: the next calls cold-start."""
-        self._set_environment(variables)
-        self.dispatcher.cold_start()
+    def configure(self, function: str | None = None, **variables: str) -> None:
+        """Change the configuration of every function, or of one, as a redeploy
+        would: the next calls cold-start with it."""
+        if function is None:
+            self._configured.update(variables)
+            self._set_environment(variables)
+            self.dispatcher.cold_start()
+        else:
+            self.dispatcher.set_function_environment(function, variables)
+
+    def reset(self) -> None:
+        """Back to the configuration the environment started with, and a fresh call log."""
+        base = self._saved_function_environment()
+        for name in self._configured:
+            original = base.get(name, self._saved_environment.get(name))
+            if original is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = original
+        self._configured.clear()
+        self.dispatcher.clear_function_environments()
+        self.dispatcher.invocations.clear()
+
+    def _saved_function_environment(self) -> dict[str, str]:
+        return self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment
 
     def _aws_environment(self) -> dict[str, str]:
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -57,7 +57,7 @@ class _EnvConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     # Field name -> environment variable name, for the fields read from the environment.
-    ENV: Mapping[str, str] = {}
+    ENV: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from text2image.contract import Label
 
@@ -21,9 +21,10 @@ def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> No
     """One `Rejections` data point per stage, and one `RejectionsByLabel` per label that caused it."""
     metrics.add_metric(name=f"{stage.capitalize()}Rejections", unit=MetricUnit.Count, value=1)
     for label in labels:
-        with single_metric(
-            name="RejectionsByLabel", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
-        ) as metric:
-            metric.add_dimension(name="stage", value=stage)
-            metric.add_dimension(name="label", value=label.name)
+        # A label is a dimension, so each gets its own EMF document.
+        by_label = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        by_label.add_dimension(name="stage", value=stage)
+        by_label.add_dimension(name="label", value=label.name)
+        by_label.add_metric(name="RejectionsByLabel", unit=MetricUnit.Count, value=1)
+        by_label.flush_metrics()
     logger.info("rejected", extra={"stage": stage, "reason_code": reason_code})

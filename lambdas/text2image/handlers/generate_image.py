@@ -30,7 +30,8 @@ config = GenerationConfig.from_env()
 # No SDK retries: generation is expensive, and the state machine retries it at most once.
 endpoint = SdxlEndpoint(
     boto3.client(
-        "sagemaker-runtime", config=Config(retries={"mode": "standard", "max_attempts": 1}, read_timeout=60)
+        "sagemaker-runtime",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=60),
     ),
     config.endpoint_name,
 )

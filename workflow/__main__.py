@@ -1,0 +1,29 @@
+"""python -m workflow run "a jaguar in the Amazon rainforest" | local"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workflow import cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    cli.add_arguments(commands.add_parser("run", help="run one request through the workflow, locally"))
+    commands.add_parser(
+        "local", help="the whole system on 127.0.0.1: API, page, moto and stand-ins", add_help=False
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "local":
+        from workflow import stack
+
+        return stack.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return cli.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
