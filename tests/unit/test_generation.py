@@ -1,0 +1,76 @@
+import io
+
+import pytest
+from PIL import Image
+
+from text2image.config import GenerationConfig
+from text2image.contract import GenerateRequest
+from text2image.domain.generation import NotAnImage, build_payload, check_image, image_info
+from text2image.domain.storage import image_metadata, prompt_hash, published_key, staging_key
+
+CONFIG = GenerationConfig(endpoint_name="sdxl", bucket="images")
+
+
+def encoded(size: tuple[int, int], image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def test_the_payload_gives_the_negative_prompt_a_negative_weight():
+    request = GenerateRequest(prompt="a jaguar", negative_prompt="blurry", size="1216x832")
+    payload = build_payload(request, seed=42, config=CONFIG)
+    assert payload["text_prompts"] == [
+        {"text": "a jaguar", "weight": 1.0},
+        {"text": "blurry", "weight": -1.0},
+    ]
+    assert (payload["width"], payload["height"], payload["seed"]) == (1216, 832, 42)
+    assert payload["sampler"] == "DPMPP2MSampler"
+    assert payload["use_refiner"] is False
+    assert "refiner_steps" not in payload
+
+
+def test_the_refiner_fields_are_sent_only_when_the_refiner_is_on():
+    config = GenerationConfig(endpoint_name="sdxl", bucket="images", use_refiner=True, refiner_steps=10)
+    payload = build_payload(GenerateRequest(prompt="a jaguar"), seed=1, config=config)
+    assert payload["use_refiner"] is True
+    assert payload["refiner_steps"] == 10
+    assert len(payload["text_prompts"]) == 1
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
+def test_image_size_is_read_from_the_header(image_format):
+    info = image_info(encoded((320, 200), image_format))
+    assert (info.format, info.width, info.height) == (image_format.lower(), 320, 200)
+
+
+def test_an_image_of_the_wrong_size_is_refused():
+    with pytest.raises(NotAnImage, match="320x200, not the requested 1024x1024"):
+        check_image(encoded((320, 200), "PNG"), 1024, 1024)
+
+
+@pytest.mark.parametrize("data", [b"", b"<html>error</html>", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"])
+def test_bytes_that_are_not_an_image_are_refused(data):
+    with pytest.raises(NotAnImage):
+        image_info(data)
+
+
+def test_keys_derive_from_the_execution_so_every_state_agrees_on_them():
+    execution = "arn:aws:states:us-east-1:1:express:text2image:abc:def"
+    assert staging_key("staging/", execution) == staging_key("staging/", execution)
+    assert staging_key("staging/", execution) != staging_key("staging/", execution + "x")
+    assert published_key("generated_images/", execution).startswith("generated_images/")
+    assert published_key("generated_images/", execution).endswith(".png")
+    assert published_key("generated_images/", execution, "jpeg").endswith(".jpg")
+
+
+def test_metadata_records_a_prompt_hash_not_the_prompt():
+    metadata = image_metadata("exec-1", 7, "sdxl", "a secret idea", "")
+    assert metadata == {
+        "execution-id": "exec-1",
+        "seed": "7",
+        "model": "sdxl",
+        "prompt-sha256": prompt_hash("a secret idea", ""),
+    }
+    assert "secret" not in str(metadata)
+    assert prompt_hash("a", "b") != prompt_hash("ab", "")

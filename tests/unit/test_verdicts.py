@@ -1,0 +1,105 @@
+import pytest
+
+from text2image.config import MODERATION_CATEGORIES
+from text2image.domain.verdicts import (
+    LanguageGuess,
+    ModerationLabel,
+    SegmentScores,
+    language_verdict,
+    moderation_verdict,
+    toxicity_verdict,
+)
+
+
+class TestLanguageRule:
+    def test_english_on_top_is_checkable(self):
+        verdict = language_verdict([LanguageGuess("en", 0.55), LanguageGuess("et", 0.45)], 0.8)
+        assert verdict.checkable and verdict.language == "en"
+
+    def test_confidently_another_language_is_refused_with_a_reason(self):
+        verdict = language_verdict([LanguageGuess("fr", 0.99)], 0.8)
+        assert not verdict.checkable
+        assert verdict.language == "fr"
+        assert "Only English" in verdict.reason
+
+    def test_an_ambiguous_short_prompt_with_english_among_the_candidates_is_checkable(self):
+        # e.g. "jaguar" guessed as Estonian with little confidence
+        verdict = language_verdict([LanguageGuess("et", 0.57), LanguageGuess("en", 0.43)], 0.8)
+        assert verdict.checkable
+
+    def test_an_ambiguous_prompt_where_english_is_not_a_candidate_fails_closed(self):
+        verdict = language_verdict([LanguageGuess("de", 0.6), LanguageGuess("nl", 0.4)], 0.8)
+        assert not verdict.checkable
+
+    def test_no_detected_language_fails_closed(self):
+        assert not language_verdict([], 0.8).checkable
+
+    def test_the_confidence_threshold_is_inclusive(self):
+        assert not language_verdict([LanguageGuess("es", 0.8), LanguageGuess("en", 0.2)], 0.8).checkable
+        assert language_verdict([LanguageGuess("es", 0.79), LanguageGuess("en", 0.21)], 0.8).checkable
+
+
+class TestToxicityVerdict:
+    def test_benign_scores_are_safe_and_labels_are_reported_highest_first(self):
+        verdict = toxicity_verdict(
+            [SegmentScores("prompt", 0.02, {"INSULT": 0.01, "PROFANITY": 0.03})], 0.5, {}
+        )
+        assert verdict.safe
+        assert [label.name for label in verdict.labels] == ["PROFANITY", "INSULT"]
+
+    def test_overall_toxicity_at_the_threshold_rejects(self):
+        verdict = toxicity_verdict([SegmentScores("prompt", 0.5, {})], 0.5, {})
+        assert not verdict.safe
+        assert "overall toxicity 0.50" in verdict.reasons[0]
+
+    def test_a_label_threshold_rejects_even_when_overall_toxicity_is_low(self):
+        verdict = toxicity_verdict([SegmentScores("prompt", 0.2, {"SEXUAL": 0.35})], 0.5, {"SEXUAL": 0.3})
+        assert not verdict.safe
+        assert verdict.reasons == ["SEXUAL 0.35 reaches its threshold 0.30"]
+
+    def test_the_worst_segment_decides_and_labels_keep_their_highest_score(self):
+        verdict = toxicity_verdict(
+            [
+                SegmentScores("prompt", 0.1, {"INSULT": 0.1}),
+                SegmentScores("negative_prompt", 0.7, {"INSULT": 0.65}),
+            ],
+            0.5,
+            {},
+        )
+        assert not verdict.safe
+        assert verdict.toxicity == 0.7
+        assert verdict.labels[0].score == 0.65
+
+
+class TestModerationVerdict:
+    def test_no_labels_is_safe(self):
+        assert moderation_verdict([], MODERATION_CATEGORIES, 50).safe
+
+    def test_a_third_level_label_blocks_through_its_parent_chain(self):
+        detected = [
+            ModerationLabel("Explicit", 97.0, ""),
+            ModerationLabel("Explicit Nudity", 97.0, "Explicit"),
+            ModerationLabel("Exposed Male Genitalia", 96.0, "Explicit Nudity"),
+        ]
+        verdict = moderation_verdict(detected, ("Explicit",), 50)
+        assert not verdict.safe
+        assert {label.name for label in verdict.blocking} == {label.name for label in detected}
+        assert verdict.labels[0].score == pytest.approx(0.97)
+
+    def test_a_label_of_a_category_that_is_not_blocked_is_reported_but_allowed(self):
+        detected = [ModerationLabel("Alcoholic Beverages", 88.0, "Alcohol")]
+        verdict = moderation_verdict(detected, ("Explicit", "Violence"), 50)
+        assert verdict.safe
+        assert [label.name for label in verdict.labels] == ["Alcoholic Beverages"]
+
+    def test_a_second_level_label_without_its_parent_in_the_response_uses_the_taxonomy(self):
+        verdict = moderation_verdict([ModerationLabel("Weapons", 70.0)], ("Violence",), 50)
+        assert not verdict.safe
+
+    def test_labels_below_min_confidence_do_not_block(self):
+        verdict = moderation_verdict([ModerationLabel("Explicit", 40.0)], MODERATION_CATEGORIES, 50)
+        assert verdict.safe
+
+    def test_an_unknown_label_blocks(self):
+        verdict = moderation_verdict([ModerationLabel("Something New", 90.0)], MODERATION_CATEGORIES, 50)
+        assert not verdict.safe
