@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -15,6 +16,15 @@ NAMESPACE = "Text2Image"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def observed_handler(handler: Handler) -> Handler:
+    """Every state's handler: Lambda context in the logs, an X-Ray segment, and
+    its metrics flushed as one EMF document per invocation."""
+    return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(handler)))
 
 
 def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> None:

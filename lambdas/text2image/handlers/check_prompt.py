@@ -16,16 +16,14 @@ from text2image.domain.prompts import TooManySegments
 from text2image.errors import InvalidRequest
 from text2image.handlers.common import describe, parse_step
 from text2image.models import PromptCheckInput, PromptCheckOutput
-from text2image.observability import count_rejection, logger, metrics, tracer
+from text2image.observability import count_rejection, metrics, observed_handler
 from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend"))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(PromptCheckInput, event)
     try:

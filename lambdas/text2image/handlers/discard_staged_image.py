@@ -19,15 +19,13 @@ from text2image.domain.storage import published_key, quarantine_key, staging_key
 from text2image.errors import StagedImageMissing
 from text2image.handlers.common import parse_step
 from text2image.models import DiscardInput, DiscardResult
-from text2image.observability import logger, metrics, tracer
+from text2image.observability import logger, observed_handler
 
 config = DiscardConfig.from_env()
 bucket = ImageBucket(boto3.client("s3"), config.bucket)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(DiscardInput, event)
     staged = staging_key(config.staging_prefix, step.execution_id)

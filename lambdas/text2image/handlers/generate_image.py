@@ -24,7 +24,7 @@ from text2image.domain.storage import staging_key
 from text2image.errors import InvalidModelOutput
 from text2image.handlers.common import parse_step
 from text2image.models import GenerateInput, GenerationResult
-from text2image.observability import logger, metrics, tracer
+from text2image.observability import logger, metrics, observed_handler
 
 config = GenerationConfig.from_env()
 # No SDK retries: generation is expensive, and the state machine retries it at most once.
@@ -38,9 +38,7 @@ endpoint = SdxlEndpoint(
 bucket = ImageBucket(boto3.client("s3"), config.bucket)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(GenerateInput, event)
     request = step.request

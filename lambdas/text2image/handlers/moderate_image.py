@@ -13,15 +13,13 @@ from text2image.contract import Stage
 from text2image.domain.verdicts import moderation_verdict
 from text2image.handlers.common import parse_step
 from text2image.models import ImageCheck, ModerateInput
-from text2image.observability import count_rejection, logger, metrics, tracer
+from text2image.observability import count_rejection, observed_handler
 
 config = ModerationConfig.from_env()
 moderator = RekognitionModerator(boto3.client("rekognition"))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(ModerateInput, event)
     detected, model_version = moderator.detect(config.bucket, step.staged_key, config.min_confidence)

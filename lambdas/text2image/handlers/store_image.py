@@ -17,15 +17,13 @@ from text2image.config import StorageConfig
 from text2image.domain.storage import image_metadata, published_key
 from text2image.handlers.common import parse_step
 from text2image.models import StoredImage, StoreInput
-from text2image.observability import logger, metrics, tracer
+from text2image.observability import logger, metrics, observed_handler
 
 config = StorageConfig.from_env()
 bucket = ImageBucket(boto3.client("s3"), config.bucket)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(StoreInput, event)
     image_format = "jpeg" if step.content_type == "image/jpeg" else "png"
