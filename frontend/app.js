@@ -1,0 +1,232 @@
+// The generation page. Static: it talks to the API under `api/` on its own origin,
+// which is the local API (make local) or API Gateway behind CloudFront.
+"use strict";
+
+const MAX_SEED = 4294967295;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// "HARASSMENT_OR_ABUSE" -> "Harassment or abuse"; Rekognition's names are already readable.
+function labelName(name) {
+  if (name !== name.toUpperCase()) return name;
+  const words = name.toLowerCase().replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function labelList(labels) {
+  const list = el("ul", { class: "labels" });
+  for (const label of labels) {
+    const score = Number(label.score);
+    const name = labelName(label.name) + (label.parent ? ` (${label.parent})` : "");
+    list.append(
+      el("li", { class: "label" },
+        el("span", { class: "label-name", text: name }),
+        el("meter", { min: "0", max: "1", value: String(score), "aria-hidden": "true" }),
+        el("span", { class: "label-score", text: `score ${score.toFixed(2)}` }),
+      ),
+    );
+  }
+  return list;
+}
+
+function readForm() {
+  const prompt = $("prompt").value;
+  const negative = $("negative_prompt").value;
+  const seedText = $("seed").value.trim();
+  const problems = [];
+  if (!prompt.trim()) problems.push({ field: "prompt", message: "Write a prompt first: what should the image show?" });
+  let seed = null;
+  if (seedText) {
+    seed = Number(seedText);
+    if (!/^\d+$/.test(seedText) || seed > MAX_SEED) {
+      problems.push({ field: "seed", message: `The seed must be a whole number from 0 to ${MAX_SEED}, or empty.` });
+    }
+  }
+  return { prompt, negative, seed, size: $("size").value, problems };
+}
+
+function showProblems(problems) {
+  for (const id of ["prompt", "seed"]) {
+    $(id).removeAttribute("aria-invalid");
+    const old = $(`${id}-error`);
+    if (old) old.remove();
+  }
+  for (const problem of problems) {
+    const field = $(problem.field);
+    const message = el("p", { id: `${problem.field}-error`, class: "field-error", text: problem.message });
+    field.setAttribute("aria-invalid", "true");
+    field.insertAdjacentElement("afterend", message);
+    field.setAttribute("aria-describedby", `${problem.field}-error ${problem.field}-help`);
+  }
+  if (problems.length) $(problems[0].field).focus();
+  return problems.length === 0;
+}
+
+async function postJson(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = {};
+  }
+  return { status: response.status, data };
+}
+
+function setBusy(busy) {
+  for (const id of ["check-button", "generate-button"]) $(id).disabled = busy;
+  $("generate-form").setAttribute("aria-busy", String(busy));
+}
+
+function showPanel(panelId, bodyId, ...children) {
+  const panel = $(panelId);
+  panel.hidden = false;
+  $(bodyId).replaceChildren(...children);
+}
+
+// What went wrong, in plain words, and what to do about it.
+function failure(status, data) {
+  const detail = data.message ? String(data.message) : "";
+  if (status === 400) {
+    return { title: "The request was not accepted.", message: detail, advice: "Fix the prompt or the options above and try again." };
+  }
+  if (status === 429 || status === 503) {
+    return { title: "The service is busy right now.", message: detail, advice: "Wait a few seconds and try again." };
+  }
+  if (status === 504) {
+    return { title: "The image took too long and was stopped.", message: detail, advice: "Try again, or choose a smaller image size." };
+  }
+  if (status === 0) {
+    return { title: "The service could not be reached.", message: "", advice: "Check your connection, then try again." };
+  }
+  const code = data.error ? ` (error code ${data.error})` : "";
+  return {
+    title: `Something went wrong on our side${code}.`,
+    message: detail,
+    advice: "Nothing was published. Try again in a minute; if it keeps failing, tell the operator the error code.",
+  };
+}
+
+function errorBlock(problem) {
+  const block = el("div", { class: "notice error", role: "alert" }, el("p", { class: "notice-title", text: problem.title }));
+  if (problem.message) block.append(el("p", { text: problem.message }));
+  block.append(el("p", { class: "advice", text: `What to do: ${problem.advice}` }));
+  return block;
+}
+
+async function checkPrompt() {
+  const form = readForm();
+  if (!showProblems(form.problems.filter((p) => p.field === "prompt"))) return;
+  setBusy(true);
+  showPanel("verdict", "verdict-body", el("p", { role: "status", text: "Checking the prompt…" }));
+  try {
+    const body = { prompt: form.prompt };
+    if (form.negative) body.negative_prompt = form.negative;
+    const { status, data } = await postJson("api/check-toxicity", body);
+    if (status !== 200) {
+      showPanel("verdict", "verdict-body", errorBlock(failure(status, data)));
+      return;
+    }
+    const children = [];
+    if (data.safe) {
+      children.push(el("p", { class: "notice ok", text: "This prompt passes the check: it can be used to generate an image." }));
+    } else {
+      children.push(
+        el("div", { class: "notice rejected" },
+          el("p", { class: "notice-title", text: "This prompt would be rejected." }),
+          el("p", { text: data.reason || "It did not pass the toxicity check." })),
+      );
+    }
+    if (typeof data.toxicity === "number") {
+      children.push(el("p", { text: `Overall toxicity score: ${data.toxicity.toFixed(2)} (0 is harmless, 1 is toxic).` }));
+    }
+    if (data.labels && data.labels.length) {
+      children.push(el("p", { text: "Scores by label:" }), labelList(data.labels));
+    }
+    showPanel("verdict", "verdict-body", ...children);
+  } catch {
+    showPanel("verdict", "verdict-body", errorBlock(failure(0, {})));
+  } finally {
+    setBusy(false);
+  }
+}
+
+const STAGE_NAMES = { prompt: "the prompt check, before any image was drawn", image: "the image check, after the image was drawn" };
+
+function rejection(data) {
+  const stage = STAGE_NAMES[data.stage] || data.stage;
+  const advice = data.stage === "image"
+    ? "The image was not published. Try rewording the prompt or using another seed."
+    : "No image was generated. Reword the prompt and try again.";
+  const block = el("div", { class: "notice rejected", "data-stage": data.stage || "" },
+    el("p", { class: "notice-title", text: `Rejected by ${stage}.` }),
+    el("p", { text: `Why: ${data.reason || "it did not pass moderation."}` }));
+  if (data.labels && data.labels.length) block.append(el("p", { text: "What was found:" }), labelList(data.labels));
+  block.append(el("p", { class: "advice", text: advice }));
+  return block;
+}
+
+function approved(data, prompt) {
+  const name = `text2image-${data.seed}.png`;
+  const image = el("img", { src: data.image_url, alt: `Generated image: ${prompt}`, width: String(data.width), height: String(data.height) });
+  const minutes = Math.round(Number(data.expires_in) / 60);
+  return el("figure", { class: "generated" },
+    image,
+    el("figcaption", {},
+      el("span", { text: `${data.width} × ${data.height}, seed ${data.seed}. ` }),
+      el("a", { href: data.image_url, download: name, class: "download", text: "Download image" }),
+      el("span", { class: "help", text: ` The link works for ${minutes} minutes.` })));
+}
+
+async function generate(event) {
+  event.preventDefault();
+  const form = readForm();
+  if (!showProblems(form.problems)) return;
+  const body = { prompt: form.prompt, size: form.size };
+  if (form.negative) body.negative_prompt = form.negative;
+  if (form.seed !== null) body.seed = form.seed;
+
+  setBusy(true);
+  $("result").hidden = false;
+  $("result-body").replaceChildren();
+  $("progress").hidden = false;
+  const started = Date.now();
+  const tick = () => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    $("progress-text").textContent = `Checking the prompt, drawing the image and checking it… ${seconds} s`;
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  try {
+    const { status, data } = await postJson("api/generate", body);
+    if (status === 200 && data.status === "APPROVED") showPanel("result", "result-body", approved(data, form.prompt));
+    else if (status === 422) showPanel("result", "result-body", rejection(data));
+    else showPanel("result", "result-body", errorBlock(failure(status, data)));
+  } catch {
+    showPanel("result", "result-body", errorBlock(failure(0, {})));
+  } finally {
+    clearInterval(timer);
+    $("progress").hidden = true;
+    setBusy(false);
+    $("result-heading").focus();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("generate-form").addEventListener("submit", generate);
+  $("check-button").addEventListener("click", checkPrompt);
+});

@@ -1,0 +1,439 @@
+"""The local API: the deployed API's routes and answers, plus execution inspection.
+
+API Gateway validates a request body against the request model, starts the
+Express execution synchronously and maps how it ended to an HTTP answer.
+Here the same JSON schema and the same outcome table (`text2image.contract`)
+do that; `POST /api/check-toxicity` goes to the same Lambda handler through a
+real API Gateway REST proxy event. The page in `frontend/` is served on the
+same origin, so it calls `/api/...` exactly as it does behind CloudFront.
+
+The inspection routes (`GET /api/executions[/<id>]`) are local only: they are
+the Step Functions console's execution view, read from moto's history.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request, Response
+
+from text2image.contract import (
+    CHECK_TOXICITY_REQUEST_SCHEMA,
+    GENERATE_REQUEST_SCHEMA,
+    INVALID_REQUEST_ERROR,
+    http_response,
+)
+from workflow import REPO_ROOT
+from workflow.history import StateRecord
+
+FRONTEND_DIR = REPO_ROOT / "frontend"
+# API Gateway's default integration timeout; the state machine's own is 28 s.
+INTEGRATION_TIMEOUT_SECONDS = 29.0
+# API Gateway refuses payloads above 10 MB; a valid request is a few KB.
+MAX_BODY_BYTES = 1_000_000
+CHECK_TOXICITY_FUNCTION = "CheckToxicityApi"
+_EXECUTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+# --- request validation: the request models of API Gateway ---------------------
+
+
+def _schema_message(error: SchemaError) -> str:
+    field = ".".join(str(part) for part in error.absolute_path)
+    if error.validator in {"pattern", "minLength"} and field in {"prompt", ""}:
+        return "prompt: the prompt must contain some text, not only spaces"
+    if error.validator == "enum":
+        return f"{field}: must be one of {', '.join(map(str, error.validator_value))}"
+    return f"{field}: {error.message}" if field else error.message
+
+
+def validate_body(raw: bytes, schema: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """(the parsed body, None) or (None, why it is refused), as a request model would."""
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        return None, "the body is not valid JSON"
+    errors = sorted(Draft4Validator(schema).iter_errors(body), key=lambda error: list(error.absolute_path))
+    if errors:
+        return None, "; ".join(_schema_message(error) for error in errors[:3])
+    return body, None
+
+
+def invalid_request(reason: str) -> tuple[int, dict[str, Any]]:
+    return 400, {"status": "FAILED", "error": INVALID_REQUEST_ERROR, "message": f"Invalid request: {reason}"}
+
+
+# --- what the API needs from the local stack --------------------------------------
+
+
+class StateView(BaseModel):
+    """One state of an execution, as the console's timeline shows it."""
+
+    name: str
+    type: str
+    input: Any = None
+    output: Any = None
+    started: datetime
+    ended: datetime | None = None
+    duration_ms: float | None = None
+    attempts: int = 0
+    retries: int = 0
+    errors: list[str] = []
+
+    @classmethod
+    def of(cls, record: StateRecord) -> StateView:
+        return cls(
+            **record.model_dump(),
+            duration_ms=record.duration_ms,
+            retries=record.retries,
+        )
+
+
+class ExecutionSummary(BaseModel):
+    id: str
+    arn: str
+    status: str
+    # APPROVED, REJECTED, FAILED, TIMED_OUT, ABORTED or RUNNING.
+    outcome: str
+    stage: str | None = None
+    reason_code: str | None = None
+    error: str | None = None
+    http_status: int | None = None
+    started: datetime
+    stopped: datetime | None = None
+    duration_ms: float | None = None
+
+
+class ExecutionDetail(ExecutionSummary):
+    body: dict[str, Any] | None = None
+    states: list[StateView] = []
+
+
+class ApiBackend(Protocol):
+    def generate(self, body: dict[str, Any], timeout: float) -> tuple[int, dict[str, Any]]: ...
+
+    def invoke_function(self, name: str, event: dict[str, Any]) -> dict[str, Any]: ...
+
+    def executions(self, limit: int) -> list[ExecutionSummary]: ...
+
+    def execution(self, execution_id: str) -> ExecutionDetail | None: ...
+
+    def local_info(self) -> dict[str, str]: ...
+
+
+def _outcome(status: str, body: Mapping[str, Any] | None) -> str:
+    if status == "SUCCEEDED":
+        return str((body or {}).get("status") or "FAILED")
+    if status in {"FAILED", "TIMED_OUT", "ABORTED"}:
+        return status
+    return "RUNNING"
+
+
+def _duration_ms(started: datetime, stopped: datetime | None) -> float | None:
+    return round((stopped - started).total_seconds() * 1000, 1) if stopped else None
+
+
+class LocalBackend:
+    """The API's view of a running `workflow.local.LocalEnvironment`.
+
+    Calls into the environment are serialised (its boto3 clients are made per
+    call, and boto3's default session is not safe to share across threads);
+    waiting for an execution is not, so runs proceed in parallel.
+    """
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self._lock = threading.Lock()
+        # Ended executions never change: describe each once.
+        self._ended: dict[str, ExecutionDetail] = {}
+
+    def generate(self, body: dict[str, Any], timeout: float) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            arn = self.env.start_execution(body)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                status = self.env.sfn.describe_execution(executionArn=arn)["status"]
+            if status != "RUNNING":
+                detail = self._detail(arn)
+                return detail.http_status or 502, dict(detail.body or {})
+            time.sleep(0.05)
+        # As API Gateway does when the integration does not answer in time.
+        return http_response("TIMED_OUT", execution_id=arn)
+
+    def invoke_function(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        payload, function_error = self.env.dispatcher.invoke(name, json.dumps(event))
+        answer = json.loads(payload)
+        if function_error:
+            # API Gateway's answer when a proxy integration's function fails.
+            return {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
+        return answer
+
+    def executions(self, limit: int) -> list[ExecutionSummary]:
+        with self._lock:
+            listed = self.env.list_executions(limit)
+        return [self._summary(item) for item in listed]
+
+    def execution(self, execution_id: str) -> ExecutionDetail | None:
+        arn = self._arn(execution_id)
+        return self._detail(arn) if arn else None
+
+    def local_info(self) -> dict[str, str]:
+        return {
+            "moto_url": self.env.moto_url,
+            "standins_url": self.env.standins_url,
+            "bucket": self.env.bucket,
+            "state_machine_arn": self.env.state_machine_arn,
+        }
+
+    def _arn(self, execution_id: str) -> str | None:
+        with self._lock:
+            listed = self.env.list_executions(1000)
+        return next((item["executionArn"] for item in listed if item["name"] == execution_id), None)
+
+    def _summary(self, item: Mapping[str, Any]) -> ExecutionSummary:
+        arn = item["executionArn"]
+        if arn in self._ended:
+            return ExecutionSummary(**self._ended[arn].model_dump(exclude={"body", "states"}))
+        if item["status"] == "RUNNING":
+            return ExecutionSummary(
+                id=item["name"], arn=arn, status="RUNNING", outcome="RUNNING", started=item["startDate"]
+            )
+        return ExecutionSummary(**self._detail(arn).model_dump(exclude={"body", "states"}))
+
+    def _detail(self, arn: str) -> ExecutionDetail:
+        if arn in self._ended:
+            return self._ended[arn]
+        with self._lock:
+            result = self.env.describe(arn)
+        running = result.status == "RUNNING"
+        body = None if running else result.body
+        detail = ExecutionDetail(
+            id=arn.rsplit(":", 1)[-1],
+            arn=arn,
+            status=result.status,
+            outcome=_outcome(result.status, body),
+            stage=(body or {}).get("stage"),
+            reason_code=(body or {}).get("reason_code"),
+            error=result.error,
+            http_status=None if running else result.http_status,
+            started=result.started,
+            stopped=result.stopped,
+            duration_ms=_duration_ms(result.started, result.stopped),
+            body=body,
+            states=[StateView.of(record) for record in result.history],
+        )
+        if not running:
+            self._ended[arn] = detail
+        return detail
+
+
+# --- API Gateway's proxy event ----------------------------------------------------
+
+
+def proxy_event(request: Request, resource: str) -> dict[str, Any]:
+    """The REST API (v1) proxy event API Gateway builds for a request."""
+    raw = request.get_data(cache=True)
+    try:
+        body: str | None = raw.decode("utf-8") if raw else None
+        encoded = False
+    except UnicodeDecodeError:
+        body, encoded = base64.b64encode(raw).decode("ascii"), True
+    query = request.args
+    now = datetime.now(UTC)
+    return {
+        "resource": resource,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": dict(request.headers.items()),
+        # werkzeug's Headers iterate as (name, value) pairs.
+        "multiValueHeaders": {name: request.headers.getlist(name) for name, _ in request.headers.items()},
+        "queryStringParameters": {name: query[name] for name in query} or None,
+        "multiValueQueryStringParameters": {name: query.getlist(name) for name in query} or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "resourceId": "local",
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "path": f"/local{request.path}",
+            "stage": "local",
+            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            "requestId": str(uuid.uuid4()),
+            "extendedRequestId": str(uuid.uuid4()),
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "identity": {
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def proxy_response(answer: Mapping[str, Any]) -> Response:
+    body = answer.get("body") or ""
+    data = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode("utf-8")
+    response = Response(data, status=int(answer.get("statusCode", 502)))
+    response.headers.pop("Content-Type", None)
+    for name, value in (answer.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (answer.get("multiValueHeaders") or {}).items():
+        if name not in (answer.get("headers") or {}):
+            for value in values:
+                response.headers.add(name, str(value))
+    response.headers.setdefault("Content-Type", "application/json")
+    return response
+
+
+# --- the WSGI application --------------------------------------------------------------
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+
+
+class LocalApi:
+    """A WSGI app: `/api/...` as the deployed API answers it, and the page."""
+
+    def __init__(
+        self,
+        backend: ApiBackend,
+        frontend_dir: Path = FRONTEND_DIR,
+        timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+    ) -> None:
+        self.backend = backend
+        self.frontend_dir = frontend_dir
+        self.timeout = timeout
+        self.url_map = Map(
+            [
+                Rule("/api/generate", endpoint="generate", methods=["POST"]),
+                Rule("/api/check-toxicity", endpoint="check_toxicity", methods=["POST"]),
+                Rule("/api/executions", endpoint="executions", methods=["GET"]),
+                Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
+                Rule("/api/_local", endpoint="local_info", methods=["GET"]),
+                Rule("/api/<path:rest>", endpoint="api_not_found"),
+                Rule("/", endpoint="static", defaults={"path": "index.html"}, methods=["GET"]),
+                Rule("/<path:path>", endpoint="static", methods=["GET"]),
+            ],
+            strict_slashes=False,
+        )
+        self._views: dict[str, Callable[..., Response]] = {
+            "generate": self.generate,
+            "check_toxicity": self.check_toxicity,
+            "executions": self.executions,
+            "execution": self.execution,
+            "local_info": self.local_info,
+            "api_not_found": self.api_not_found,
+            "static": self.static,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            endpoint, arguments = self.url_map.bind_to_environ(environ).match()
+            response = self._views[endpoint](request, **arguments)
+        except HTTPException as error:
+            if request.path.startswith("/api/"):
+                response = json_response(error.code or 500, {"message": error.description})
+            else:
+                response = error.get_response(environ)  # type: ignore[assignment]
+        except Exception:  # a defect here must still answer like a gateway, not hang up
+            response = json_response(500, {"message": "Internal server error"})
+        return response(environ, start_response)
+
+    def _body(self, request: Request) -> bytes | None:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return None
+        return request.get_data(cache=True)
+
+    def generate(self, request: Request) -> Response:
+        raw = self._body(request)
+        if raw is None:
+            return json_response(413, {"message": "Request too long"})
+        body, reason = validate_body(raw, GENERATE_REQUEST_SCHEMA)
+        if body is None:
+            return json_response(*invalid_request(reason or "the body is not valid"))
+        return json_response(*self.backend.generate(body, self.timeout))
+
+    def check_toxicity(self, request: Request) -> Response:
+        raw = self._body(request)
+        if raw is None:
+            return json_response(413, {"message": "Request too long"})
+        body, reason = validate_body(raw, CHECK_TOXICITY_REQUEST_SCHEMA)
+        if body is None:
+            return json_response(*invalid_request(reason or "the body is not valid"))
+        event = proxy_event(request, resource="/api/check-toxicity")
+        return proxy_response(self.backend.invoke_function(CHECK_TOXICITY_FUNCTION, event))
+
+    def executions(self, request: Request) -> Response:
+        try:
+            limit = min(max(int(request.args.get("limit", "50")), 1), 1000)
+        except ValueError:
+            return json_response(400, {"message": "limit must be a whole number"})
+        listed = self.backend.executions(limit)
+        return json_response(200, {"executions": [item.model_dump(mode="json") for item in listed]})
+
+    def execution(self, request: Request, execution_id: str) -> Response:
+        detail = self.backend.execution(execution_id) if _EXECUTION_ID.match(execution_id) else None
+        if detail is None:
+            return json_response(404, {"message": f"No execution {execution_id!r}"})
+        return json_response(200, detail.model_dump(mode="json"))
+
+    def local_info(self, request: Request) -> Response:
+        return json_response(200, self.backend.local_info())
+
+    def api_not_found(self, request: Request, rest: str) -> Response:
+        # API Gateway's answer to a route it does not have.
+        return json_response(403, {"message": "Missing Authentication Token"})
+
+    def static(self, request: Request, path: str) -> Response:
+        if path.endswith("/"):
+            path += "index.html"
+        try:
+            response = send_from_directory(self.frontend_dir, path, request.environ)
+        except NotFound:
+            if "." not in path.rsplit("/", 1)[-1]:
+                response = send_from_directory(self.frontend_dir, f"{path}.html", request.environ)
+            else:
+                raise
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+class ApiServer:
+    """The local API on a thread of its own: one thread per request, as a gateway serves many."""
+
+    def __init__(self, app: LocalApi, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-api", daemon=True)
+
+    def start(self) -> ApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
