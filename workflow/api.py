@@ -333,7 +333,7 @@ class LocalApi:
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
                 Rule("/api/<path:rest>", endpoint="api_not_found"),
-                Rule("/", endpoint="static", defaults={"path": "index.html"}, methods=["GET"]),
+                Rule("/", endpoint="index", methods=["GET"]),
                 Rule("/<path:path>", endpoint="static", methods=["GET"]),
             ],
             strict_slashes=False,
@@ -346,6 +346,7 @@ class LocalApi:
             "local_info": self.local_info,
             "api_not_found": self.api_not_found,
             "static": self.static,
+            "index": lambda request: self.static(request, "index.html"),
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -1,0 +1,369 @@
+"""The local API's own rules, against a scripted stand-in for the local stack:
+routes, request validation, the outcome table, the proxy event and the page."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from text2image.contract import OUTCOME_RULES, SDXL_SIZES, http_response
+from workflow.api import FRONTEND_DIR, LocalApi, LocalBackend
+from workflow.history import StateRecord
+from workflow.local import RunResult
+
+T0 = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:text2image:"
+
+
+class ScriptedSfn:
+    def __init__(self, env: ScriptedEnvironment) -> None:
+        self.env = env
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        return {"status": self.env.ended[executionArn]["status"]}
+
+
+class ScriptedDispatcher:
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, function: str, payload: str) -> tuple[bytes, str | None]:
+        event = json.loads(payload)
+        self.events.append(event)
+        if json.loads(event["body"]).get("prompt") == "crash":
+            return json.dumps({"errorType": "KeyError", "errorMessage": "boom"}).encode(), "Unhandled"
+        answer = {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"safe": True, "labels": [], "language": "en", "language_score": 0.99}),
+            "isBase64Encoded": False,
+        }
+        return json.dumps(answer).encode(), None
+
+
+class ScriptedEnvironment:
+    """Ends every execution the way it is told to: (status, output, error, cause)."""
+
+    moto_url = "http://127.0.0.1:1"
+    standins_url = "http://127.0.0.1:2"
+    bucket = "bucket"
+    state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:text2image"
+
+    def __init__(self, status: str = "SUCCEEDED", output: dict | None = None, error: str | None = None):
+        self.outcome = {"status": status, "output": output, "error": error, "cause": "a fixed cause"}
+        self.started: list[dict[str, Any]] = []
+        self.ended: dict[str, dict[str, Any]] = {}
+        self.sfn = ScriptedSfn(self)
+        self.dispatcher = ScriptedDispatcher()
+
+    def start_execution(self, body: dict[str, Any]) -> str:
+        self.started.append(body)
+        arn = f"{ARN_PREFIX}run-{len(self.started)}"
+        self.ended[arn] = dict(self.outcome)
+        return arn
+
+    def describe(self, arn: str) -> RunResult:
+        ended = self.ended[arn]
+        status, body = http_response(ended["status"], ended["output"], ended["error"], ended["cause"], arn)
+        return RunResult(
+            execution_arn=arn,
+            status=ended["status"],
+            output=ended["output"],
+            error=ended["error"],
+            started=T0,
+            stopped=T0 + timedelta(milliseconds=1500),
+            http_status=status,
+            body=body,
+            history=[
+                StateRecord(
+                    name="CheckPromptToxicity",
+                    type="Task",
+                    input={"request": {"prompt": "x"}},
+                    output={"ok": True},
+                    started=T0,
+                    ended=T0 + timedelta(milliseconds=250),
+                    attempts=2,
+                    errors=["ComprehendThrottled"],
+                )
+            ],
+        )
+
+    def list_executions(self, limit: int) -> list[dict[str, Any]]:
+        return [
+            {"executionArn": arn, "name": arn.rsplit(":", 1)[-1], "status": ended["status"], "startDate": T0}
+            for arn, ended in reversed(self.ended.items())
+        ][:limit]
+
+
+APPROVED = {
+    "status": "APPROVED",
+    "image_url": "http://127.0.0.1:1/bucket/generated_images/a.png?X-Amz-Signature=x",
+    "image_key": "generated_images/a.png",
+    "expires_in": 3600,
+    "seed": 7,
+    "width": 1024,
+    "height": 1024,
+    "model": "sdxl",
+}
+REJECTED = {
+    "status": "REJECTED",
+    "stage": "image",
+    "reason_code": "UNSAFE_IMAGE",
+    "reason": "The image was classified as unsafe.",
+    "labels": [{"name": "Explicit Nudity", "score": 0.97, "parent": "Explicit"}],
+}
+
+
+def client_for(env: ScriptedEnvironment, timeout: float = 5.0) -> Client:
+    return Client(LocalApi(LocalBackend(env), timeout=timeout))
+
+
+# --- POST /api/generate ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ended", "expected_status"),
+    [
+        (("SUCCEEDED", APPROVED, None), 200),
+        (("SUCCEEDED", REJECTED, None), 422),
+        (("FAILED", None, "InvalidRequest"), 400),
+        (("FAILED", None, "GenerationFailed"), 502),
+        (("FAILED", None, "ModerationFailed"), 502),
+        (("TIMED_OUT", None, "States.Timeout"), 504),
+        (("ABORTED", None, None), 502),
+    ],
+)
+def test_generate_answers_each_way_an_execution_ends_by_the_outcome_table(ended, expected_status):
+    status, output, error = ended
+    env = ScriptedEnvironment(status, output, error)
+
+    response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
+
+    expected = http_response(status, output, error, "a fixed cause", f"{ARN_PREFIX}run-1")
+    assert (response.status_code, response.json) == expected
+    assert response.status_code == expected_status
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_every_row_of_the_outcome_table_is_reachable_through_the_local_api():
+    cases = {
+        (rule.execution_status, rule.output_status, rule.error): rule.http_status for rule in OUTCOME_RULES
+    }
+    seen = set()
+    for (status, output_status, error), http_status in cases.items():
+        output = {"APPROVED": APPROVED, "REJECTED": REJECTED}.get(output_status or "")
+        env = ScriptedEnvironment(status, output, error or ("SomethingElse" if status == "FAILED" else None))
+        response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
+        assert response.status_code == http_status, (status, output_status, error)
+        seen.add(http_status)
+    assert seen == {200, 422, 400, 502, 504}
+
+
+def test_the_execution_input_is_the_request_body_exactly_as_sent():
+    env = ScriptedEnvironment("SUCCEEDED", APPROVED)
+    body = {"prompt": "a red bicycle", "negative_prompt": "rain", "seed": 3, "size": "832x1216"}
+
+    client_for(env).post("/api/generate", json=body)
+
+    assert env.started == [body]
+
+
+def test_a_run_that_outlives_the_integration_timeout_answers_504():
+    env = ScriptedEnvironment("RUNNING")
+
+    response = client_for(env, timeout=0.2).post("/api/generate", json={"prompt": "a red bicycle"})
+
+    assert response.status_code == 504
+    assert response.json["error"] == "Timeout"
+    assert response.json["status"] == "TIMED_OUT"
+
+
+@pytest.mark.parametrize(
+    ("body", "mentions"),
+    [
+        ("not json", "not valid JSON"),
+        ("{}", "'prompt' is a required property"),
+        ("[]", "is not of type 'object'"),
+        ('{"prompt": ""}', "prompt: the prompt must contain some text"),
+        ('{"prompt": "   "}', "prompt: the prompt must contain some text"),
+        ('{"prompt": "' + "a" * 1001 + '"}', "prompt: "),
+        ('{"prompt": "a", "size": "512x512"}', "size: must be one of 1024x1024"),
+        ('{"prompt": "a", "seed": -1}', "seed: -1 is less than the minimum of 0"),
+        ('{"prompt": "a", "seed": 4294967296}', "seed: "),
+        ('{"prompt": "a", "seed": "7"}', "seed: '7' is not of type 'integer'"),
+        ('{"prompt": "a", "steps": 80}', "'steps' was unexpected"),
+    ],
+)
+def test_an_invalid_generate_request_is_refused_with_400_before_any_execution(body, mentions):
+    env = ScriptedEnvironment("SUCCEEDED", APPROVED)
+
+    response = client_for(env).post("/api/generate", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["error"] == "InvalidRequest"
+    assert response.json["message"].startswith("Invalid request: ")
+    assert mentions in response.json["message"]
+    assert env.started == []
+
+
+def test_an_oversized_body_is_refused_with_413():
+    env = ScriptedEnvironment("SUCCEEDED", APPROVED)
+    response = client_for(env).post("/api/generate", data="x" * 1_000_001, content_type="application/json")
+    assert response.status_code == 413
+    assert env.started == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/generate"), ("POST", "/api/nowhere"), ("DELETE", "/api/check-toxicity")],
+)
+def test_a_route_the_api_does_not_have_answers_like_api_gateway(method, path):
+    response = client_for(ScriptedEnvironment()).open(path, method=method)
+    assert response.status_code == 403
+    assert response.json == {"message": "Missing Authentication Token"}
+
+
+# --- POST /api/check-toxicity ----------------------------------------------------------
+
+
+def test_check_toxicity_reaches_the_handler_as_an_api_gateway_proxy_event():
+    env = ScriptedEnvironment()
+
+    response = client_for(env).post(
+        "/api/check-toxicity?trace=1",
+        json={"prompt": "a red bicycle", "negative_prompt": "rain"},
+        headers={"X-Request-Source": "test"},
+    )
+
+    assert response.status_code == 200
+    assert response.json["safe"] is True
+    [event] = env.dispatcher.events
+    assert event["httpMethod"] == "POST"
+    assert event["path"] == "/api/check-toxicity"
+    assert event["resource"] == "/api/check-toxicity"
+    assert json.loads(event["body"]) == {"prompt": "a red bicycle", "negative_prompt": "rain"}
+    assert event["isBase64Encoded"] is False
+    assert event["headers"]["X-Request-Source"] == "test"
+    assert event["multiValueHeaders"]["X-Request-Source"] == ["test"]
+    assert event["queryStringParameters"] == {"trace": "1"}
+    assert event["requestContext"]["httpMethod"] == "POST"
+    assert event["requestContext"]["resourcePath"] == "/api/check-toxicity"
+    assert event["requestContext"]["requestId"]
+
+
+@pytest.mark.parametrize("body", ["nope", "{}", '{"prompt": "a", "seed": 1}', '{"prompt": " "}'])
+def test_check_toxicity_validates_by_its_request_model_before_the_handler(body):
+    env = ScriptedEnvironment()
+    response = client_for(env).post("/api/check-toxicity", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"] == "InvalidRequest"
+    assert env.dispatcher.events == []
+
+
+def test_a_crashing_proxy_handler_answers_502_like_api_gateway():
+    response = client_for(ScriptedEnvironment()).post("/api/check-toxicity", json={"prompt": "crash"})
+    assert response.status_code == 502
+    assert response.json == {"message": "Internal server error"}
+
+
+# --- inspection ---------------------------------------------------------------------------
+
+
+def test_executions_list_newest_first_with_outcome_stage_and_duration():
+    env = ScriptedEnvironment("SUCCEEDED", REJECTED)
+    client = client_for(env)
+    client.post("/api/generate", json={"prompt": "one"})
+    client.post("/api/generate", json={"prompt": "two"})
+
+    listed = client.get("/api/executions").json["executions"]
+
+    assert [item["id"] for item in listed] == ["run-2", "run-1"]
+    first = listed[0]
+    assert (first["outcome"], first["stage"], first["reason_code"]) == ("REJECTED", "image", "UNSAFE_IMAGE")
+    assert (first["http_status"], first["duration_ms"]) == (422, 1500.0)
+    assert "states" not in first
+
+
+def test_an_execution_shows_every_state_with_input_output_duration_retries_and_errors():
+    env = ScriptedEnvironment("FAILED", None, "GenerationFailed")
+    client = client_for(env)
+    client.post("/api/generate", json={"prompt": "one"})
+
+    detail = client.get("/api/executions/run-1").json
+
+    assert (detail["outcome"], detail["error"], detail["http_status"]) == ("FAILED", "GenerationFailed", 502)
+    [state] = detail["states"]
+    assert state["name"] == "CheckPromptToxicity"
+    assert state["input"] == {"request": {"prompt": "x"}}
+    assert state["output"] == {"ok": True}
+    assert (state["duration_ms"], state["attempts"], state["retries"]) == (250.0, 2, 1)
+    assert state["errors"] == ["ComprehendThrottled"]
+
+
+@pytest.mark.parametrize("execution_id", ["missing", "bad.id", "a" * 81])
+def test_an_unknown_execution_is_404(execution_id):
+    response = client_for(ScriptedEnvironment()).get(f"/api/executions/{execution_id}")
+    assert response.status_code == 404
+
+
+def test_a_bad_limit_is_400_not_a_crash():
+    response = client_for(ScriptedEnvironment()).get("/api/executions?limit=lots")
+    assert response.status_code == 400
+
+
+def test_the_local_endpoints_are_exposed_for_tools_and_tests():
+    info = client_for(ScriptedEnvironment()).get("/api/_local").json
+    assert info["standins_url"] == "http://127.0.0.1:2"
+    assert info["moto_url"] == "http://127.0.0.1:1"
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "mimetype"),
+    [
+        ("/", "text/html"),
+        ("/index.html", "text/html"),
+        ("/executions.html", "text/html"),
+        ("/executions", "text/html"),
+        ("/app.js", "text/javascript"),
+        ("/style.css", "text/css"),
+    ],
+)
+def test_the_page_is_served_on_the_api_origin(path, mimetype):
+    response = client_for(ScriptedEnvironment()).get(path)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+
+
+@pytest.mark.parametrize("path", ["/../README.md", "/%2e%2e/README.md", "/nothing.js"])
+def test_nothing_outside_the_frontend_folder_is_served(path):
+    assert client_for(ScriptedEnvironment()).get(path).status_code == 404
+
+
+def test_the_size_choices_are_exactly_the_sizes_sdxl_accepts():
+    html = (FRONTEND_DIR / "index.html").read_text()
+    select = re.search(r'<select id="size".*?</select>', html, re.S)
+    assert select is not None
+    assert tuple(re.findall(r'<option value="([^"]+)"', select.group(0))) == SDXL_SIZES
+    assert re.search(r'<option value="1024x1024" selected', select.group(0))
+
+
+def test_the_page_calls_the_api_relatively_so_it_works_behind_cloudfront():
+    for script in ("app.js", "executions.js"):
+        source = (FRONTEND_DIR / script).read_text()
+        assert "http://" not in source and "https://" not in source
+        assert re.search(r'"api/(generate|executions)', source)
+
+
+def test_every_form_control_has_a_label():
+    html = (FRONTEND_DIR / "index.html").read_text()
+    controls = re.findall(r'<(?:textarea|input|select)[^>]*\bid="([^"]+)"', html)
+    labels = set(re.findall(r'<label for="([^"]+)"', html))
+    assert controls and set(controls) <= labels
