@@ -1,0 +1,175 @@
+"""What a user sees: the page in headless Chromium against the whole local stack."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from workflow.standins.admin import inject_fault
+
+pytestmark = pytest.mark.browser
+
+BENIGN = "a jaguar in the Amazon rainforest"
+TOXIC = "you are a worthless idiot and I will hurt you"
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(f"{url}/")
+    expect(page.get_by_role("heading", name="Text to image")).to_be_visible()
+
+
+def test_a_benign_prompt_shows_progress_then_the_image_with_a_download_link(page: Page, stack, faults):
+    # A slow endpoint makes the progress indicator observable, as SDXL on a GPU is.
+    inject_fault(faults, "sagemaker", "slow", count=1, delay_seconds=2.0)
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_label("Size").select_option("1152x896")
+    page.get_by_label("Seed").fill("42")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.get_by_role("status").filter(has_text="drawing the image")).to_be_visible()
+    expect(page.get_by_role("button", name="Generate")).to_be_disabled()
+
+    image = page.get_by_role("img", name=re.compile("Generated image"))
+    expect(image).to_be_visible()
+    # The browser really fetched the picture through its presigned URL from local S3.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [1152, 896]
+    assert image.get_attribute("src").startswith(stack.moto_url)
+    download = page.get_by_role("link", name="Download image")
+    assert download.get_attribute("href") == image.get_attribute("src")
+    expect(page.locator("figcaption")).to_contain_text("seed 42")
+    expect(page.get_by_role("button", name="Generate")).to_be_enabled()
+
+
+def test_a_toxic_prompt_shows_the_prompt_rejection_with_its_labels(page: Page, stack):
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Generate").click()
+
+    rejection = page.locator("#result .notice.rejected")
+    expect(rejection).to_be_visible()
+    expect(rejection).to_have_attribute("data-stage", "prompt")
+    expect(rejection).to_contain_text("Rejected by the prompt check, before any image was drawn")
+    expect(rejection).to_contain_text("Why: The prompt was classified as toxic")
+    labels = rejection.locator(".label")
+    assert labels.count() >= 1
+    expect(labels.first.locator(".label-score")).to_have_text(re.compile(r"^score [01]\.\d\d$"))
+    expect(page.get_by_role("img", name=re.compile("Generated image"))).to_have_count(0)
+
+
+def test_check_prompt_shows_the_verdict_with_each_label_and_score(page: Page, stack):
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Check prompt").click()
+
+    verdict = page.locator("#verdict")
+    expect(verdict).to_contain_text("This prompt would be rejected.")
+    expect(verdict).to_contain_text("Overall toxicity score")
+    names = verdict.locator(".label-name").all_inner_texts()
+    scores = verdict.locator(".label-score").all_inner_texts()
+    assert names and len(names) == len(scores)
+    assert all(re.fullmatch(r"score [01]\.\d\d", score) for score in scores)
+
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Check prompt").click()
+    expect(verdict).to_contain_text("This prompt passes the check")
+
+
+def test_an_image_the_moderation_flags_shows_the_image_rejection(page: Page, stack, faults):
+    inject_fault(faults, "rekognition", "flag")
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+
+    rejection = page.locator("#result .notice.rejected")
+    expect(rejection).to_have_attribute("data-stage", "image")
+    expect(rejection).to_contain_text("Rejected by the image check, after the image was drawn")
+    expect(rejection.locator(".label-name").first).to_contain_text("Nudity")
+    expect(rejection).to_contain_text("The image was not published")
+
+
+def test_an_endpoint_failure_shows_a_clear_error_and_what_to_do(page: Page, stack, faults):
+    inject_fault(faults, "sagemaker", "error", count=5)
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Something went wrong on our side (error code GenerationFailed).")
+    expect(alert).to_contain_text("What to do: Nothing was published. Try again in a minute")
+    assert "Traceback" not in alert.inner_text()
+
+
+def test_a_bad_seed_is_explained_next_to_the_field_without_calling_the_api(page: Page, stack):
+    open_page(page, stack.url)
+    requests_made: list[str] = []
+    page.on("request", lambda request: requests_made.append(request.url))
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_label("Seed").fill("-3")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("#seed-error")).to_contain_text("whole number from 0 to 4294967295")
+    expect(page.get_by_label("Seed")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Seed")).to_be_focused()
+    assert not [url for url in requests_made if "/api/" in url]
+
+
+def test_the_page_works_with_the_keyboard_alone(page: Page, stack):
+    open_page(page, stack.url)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the form")).to_be_focused()
+    page.get_by_label("Prompt", exact=True).focus()
+    page.keyboard.type(TOXIC)
+    # Prompt -> negative prompt -> size -> seed -> Check prompt.
+    for _ in range(4):
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Check prompt")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#verdict")).to_contain_text("This prompt would be rejected.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Generate")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#result .notice.rejected")).to_be_visible()
+
+
+def test_the_page_fits_a_phone_screen(page: Page, stack):
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Check prompt").click()
+    expect(page.locator("#verdict .label").first).to_be_visible()
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px on a phone"
+    for name in ("Check prompt", "Generate"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box is not None and box["height"] >= 44  # a comfortable touch target
+
+
+def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack):
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#result .notice.rejected")).to_be_visible()
+
+    page.get_by_role("link", name="Executions").click()
+    first_row = page.locator("#executions-body tr").first
+    expect(first_row).to_contain_text("REJECTED")
+    expect(first_row).to_contain_text("prompt")
+    first_row.get_by_role("link", name=re.compile("Details")).click()
+
+    timeline = page.locator("#timeline")
+    expect(timeline.locator(".state")).to_have_count(3)
+    assert timeline.locator(".state-name strong").all_inner_texts() == [
+        "CheckPromptToxicity",
+        "IsPromptSafe",
+        "PromptRejected",
+    ]
+    check = timeline.locator('[data-state="CheckPromptToxicity"]')
+    expect(check).to_contain_text("1 attempt")
+    check.get_by_text("Output").click()
+    expect(check.locator("pre").last).to_contain_text('"reason_code": "TOXIC_PROMPT"')
+    expect(page.locator("#detail-summary")).to_contain_text("422")
