@@ -1,0 +1,145 @@
+"""The SDXL 1.0 real-time endpoint (JumpStart artifacts), or an existing one by name."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Aws, Stack, Token
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from .jumpstart import CONTAINER_ENVIRONMENT, JumpStartArtifacts
+
+VARIANT = "AllTraffic"
+
+
+class SdxlEndpoint(Construct):
+    """A SageMaker endpoint serving JumpStart SDXL 1.0, with target-tracking autoscaling."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        artifacts: JumpStartArtifacts,
+        instance_type: str,
+        min_instances: int,
+        max_instances: int,
+        invocations_per_instance: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Least privilege, instead of AmazonSageMakerFullAccess: pull this image,
+        # read these weights, write the endpoint's own logs and metrics.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description="SDXL endpoint: pulls the JumpStart container and weights, writes its logs.",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                resources=[artifacts.image_repository_arn],
+            )
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:s3:::{artifacts.model_data_bucket}/{artifacts.model_data_key}"
+                ],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="/aws/sagemaker/Endpoints/*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={
+                    "StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/Endpoints", "AWS/SageMaker"]}
+                },
+            )
+        )
+
+        model = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=self.role.role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=artifacts.image_uri,
+                model_data_url=artifacts.model_data_url,
+                environment=dict(CONTAINER_ENVIRONMENT),
+            ),
+        )
+        # The role's policy must exist before SageMaker validates the model with it.
+        model.node.add_dependency(self.role)
+        config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=VARIANT,
+                    model_name=model.attr_model_name,
+                    instance_type=instance_type,
+                    initial_instance_count=min_instances,
+                    initial_variant_weight=1.0,
+                    # About 13 GB of weights to download and load onto the GPU.
+                    model_data_download_timeout_in_seconds=1800,
+                    container_startup_health_check_timeout_in_seconds=1800,
+                )
+            ],
+        )
+        # A fixed lower-case name: IAM matches endpoint ARNs in lower case. A new
+        # config is an in-place update of the endpoint, so the fixed name is no obstacle.
+        self.endpoint = sagemaker.CfnEndpoint(
+            self,
+            "Endpoint",
+            endpoint_name=f"{Stack.of(self).stack_name}-sdxl".lower(),
+            endpoint_config_name=config.attr_endpoint_config_name,
+        )
+        self.endpoint_name: str = self.endpoint.attr_endpoint_name
+
+        scaling = appscaling.ScalableTarget(
+            self,
+            "Scaling",
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=f"endpoint/{self.endpoint_name}/variant/{VARIANT}",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=min_instances,
+            max_capacity=max_instances,
+        )
+        scaling.node.add_dependency(self.endpoint)
+        scaling.scale_to_track_metric(
+            "InvocationsPerInstance",
+            target_value=invocations_per_instance,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        )
+        self.scaling = scaling
+
+
+def endpoint_arn(scope: Construct, endpoint_name: str) -> str:
+    # Endpoint ARNs carry the name in lower case.
+    name = endpoint_name if Token.is_unresolved(endpoint_name) else endpoint_name.lower()
+    return Stack.of(scope).format_arn(service="sagemaker", resource="endpoint", resource_name=name)

@@ -1,0 +1,77 @@
+"""Where the JumpStart SDXL 1.0 container and weights live, per Region.
+
+The `sagemaker` SDK looks these up in the JumpStart manifest over the network,
+which cannot happen at synth (or in tests). So the project keeps the table: the
+values are those the SDK resolves for
+`model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0` (inference,
+spec v1.0.1). Only Regions that also offer Comprehend `DetectToxicContent` are
+listed: the stack is useless anywhere else. To add a Region, resolve the two
+URIs once with the SDK (`sagemaker.image_uris.retrieve` / `model_uris.retrieve`)
+and add a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MODEL_ID = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
+# AWS Deep Learning Containers registry, the same account in every Region listed below.
+DLC_ACCOUNT = "763104351884"
+IMAGE_REPOSITORY = "stabilityai-pytorch-inference"
+IMAGE_TAG = "2.0.1-sgm0.1.0-gpu-py310-cu118-ubuntu20.04-sagemaker"
+MODEL_DATA_KEY = "stabilityai-infer/prepack/v1.0.1/infer-prepack-model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0.tar.gz"
+
+# The container's environment, as JumpStart deploys it.
+CONTAINER_ENVIRONMENT: dict[str, str] = {
+    "ENDPOINT_SERVER_TIMEOUT": "3600",
+    "MODEL_CACHE_ROOT": "/opt/ml/model",
+    "SAGEMAKER_ENV": "1",
+    "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
+    "SAGEMAKER_PROGRAM": "inference.py",
+    "SM_NUM_GPUS": "1",
+}
+
+
+@dataclass(frozen=True)
+class JumpStartArtifacts:
+    region: str
+    image_uri: str
+    model_data_bucket: str
+    model_data_key: str
+
+    @property
+    def model_data_url(self) -> str:
+        return f"s3://{self.model_data_bucket}/{self.model_data_key}"
+
+    @property
+    def image_repository_arn(self) -> str:
+        return f"arn:aws:ecr:{self.region}:{DLC_ACCOUNT}:repository/{IMAGE_REPOSITORY}"
+
+
+def _artifacts(region: str) -> JumpStartArtifacts:
+    return JumpStartArtifacts(
+        region=region,
+        image_uri=f"{DLC_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{IMAGE_REPOSITORY}:{IMAGE_TAG}",
+        model_data_bucket=f"jumpstart-cache-prod-{region}",
+        model_data_key=MODEL_DATA_KEY,
+    )
+
+
+# Comprehend toxicity detection Regions (see README, "Choosing a Region").
+SDXL_ARTIFACTS: dict[str, JumpStartArtifacts] = {
+    region: _artifacts(region) for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+}
+
+
+class UnsupportedRegion(ValueError):
+    pass
+
+
+def sdxl_artifacts(region: str) -> JumpStartArtifacts:
+    try:
+        return SDXL_ARTIFACTS[region]
+    except KeyError:
+        raise UnsupportedRegion(
+            f"No SDXL artifacts are known for {region!r}; supported: {sorted(SDXL_ARTIFACTS)}. "
+            "Choose one of them, pass -c existingEndpointName=<name>, or add a row to cdk/text2image_cdk/jumpstart.py."
+        ) from None

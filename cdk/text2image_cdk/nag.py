@@ -1,0 +1,151 @@
+"""cdk-nag AwsSolutions acknowledgements, each with the reason the finding does not apply here.
+
+Each is scoped to the construct it concerns and, for IAM5, to the one resource
+pattern it accepts: a new wildcard anywhere else still fails `make lint`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from constructs import IConstruct
+
+if TYPE_CHECKING:
+    from .stack import Text2ImageStack
+
+XRAY = "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Resource: * is required)."
+ASSET_FUNCTION_PREFIX = "Custom::CDKBucketDeployment"
+
+
+def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
+    Validations.of(construct).acknowledge(
+        Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason)
+    )
+
+
+def _arn_ref(stack: Stack, construct: IConstruct) -> str:
+    """How cdk-nag prints `Fn::GetAtt [X, Arn]` in a finding."""
+    resource = construct.node.default_child
+    assert isinstance(resource, CfnResource)
+    return f"<{stack.get_logical_id(resource)}.Arn>"
+
+
+def add_suppressions(stack: Text2ImageStack) -> None:
+    images = _arn_ref(stack, stack.buckets.images)
+    prefix_reason = (
+        "Objects are keyed by execution id under a fixed prefix; the grant is limited to that prefix "
+        "(object keys cannot be known at deploy time)."
+    )
+    roles = stack.functions.roles
+    only_star = {
+        "CheckPromptToxicity": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
+        "permissions, so Resource: * is required. " + XRAY,
+        "CheckToxicityApi": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
+        "permissions, so Resource: * is required. " + XRAY,
+        "ModerateImage": "Rekognition DetectModerationLabels has no resource-level permissions, so Resource: * "
+        "is required. " + XRAY,
+        "GenerateImage": XRAY,
+        "StoreImage": XRAY,
+        "DiscardStagedImage": XRAY,
+    }
+    for name, reason in only_star.items():
+        acknowledge(roles[name], "IAM5[Resource::*]", reason)
+    prefixes = {
+        "GenerateImage": ["staging/*"],
+        "ModerateImage": ["staging/*"],
+        "StoreImage": ["staging/*", "generated_images/*"],
+        "DiscardStagedImage": ["staging/*", "generated_images/*", "quarantine/*"],
+    }
+    for name, patterns in prefixes.items():
+        for pattern in patterns:
+            acknowledge(roles[name], f"IAM5[Resource::{images}/{pattern}]", prefix_reason)
+
+    if stack.endpoint is not None:
+        role = stack.endpoint.role
+        acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken has no resource-level permissions; cloudwatch:PutMetricData has none "
+            "either and is limited by a cloudwatch:namespace condition to SageMaker's namespaces.",
+        )
+        acknowledge(
+            role,
+            f"IAM5[Resource::arn:<AWS::Partition>:logs:{stack.settings.region}:<AWS::AccountId>:log-group:"
+            "/aws/sagemaker/Endpoints/*]",
+            "SageMaker names the endpoint's log group and streams itself; limited to endpoint log groups.",
+        )
+
+    acknowledge(
+        stack.workflow.role,
+        "IAM5[Resource::*]",
+        "CloudWatch Logs vended-log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, "
+        "DescribeLogGroups) and X-Ray tracing support no resource-level permissions. " + XRAY,
+    )
+
+    api = stack.api
+    cloudwatch_role = api.rest_api.node.try_find_child("CloudWatchRole")
+    if cloudwatch_role is not None:
+        acknowledge(
+            cloudwatch_role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level role API Gateway needs for execution logs; AWS's policy is limited to logs.",
+        )
+    if api.auth != "iam":
+        acknowledge(
+            api.rest_api,
+            "APIG4",
+            "A public demo API behind throttling, request validation and moderation on both sides; "
+            "-c apiAuth=iam (or apiKey) switches authorisation on (see README).",
+        )
+    acknowledge(
+        api.rest_api,
+        "COG4",
+        "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see README).",
+    )
+    acknowledge(
+        api.rest_api,
+        "APIG3",
+        "WAF is optional (about $5/month plus per-request fees); the stage is throttled. Attach a web ACL if exposed widely.",
+    )
+
+    distribution = stack.site.distribution
+    acknowledge(
+        distribution,
+        "CFR4",
+        "The default *.cloudfront.net certificate cannot pin a TLS policy; with a custom domain, TLSv1.2_2021 "
+        "is set (minimum_protocol_version).",
+    )
+    acknowledge(distribution, "CFR1", "The service has no country restrictions.")
+    acknowledge(distribution, "CFR2", "WAF is optional here (cost); see APIG3.")
+
+    # CDK's own function that copies frontend/ into the site bucket.
+    for child in stack.node.children:
+        if child.node.id.startswith(ASSET_FUNCTION_PREFIX):
+            acknowledge(child, "L1", "CDK's BucketDeployment function; its runtime is chosen by aws-cdk-lib.")
+            acknowledge(
+                child,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's BucketDeployment function (deploy-time only); the managed policy grants its own logs.",
+            )
+            for finding in (
+                "Action::s3:GetObject*",
+                "Action::s3:GetBucket*",
+                "Action::s3:List*",
+                "Action::s3:DeleteObject*",
+                "Action::s3:Abort*",
+                f"Resource::{_arn_ref(stack, stack.buckets.site)}/*",
+                f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.settings.region}/*",
+            ):
+                acknowledge(
+                    child,
+                    f"IAM5[{finding}]",
+                    "CDK's BucketDeployment grants (read the asset, sync the site bucket); limited to those "
+                    "two buckets, deploy-time only.",
+                )
+            acknowledge(
+                child,
+                "IAM5[Resource::*]",
+                "CDK's BucketDeployment invalidates the distribution after an upload "
+                "(cloudfront:CreateInvalidation/GetInvalidation), deploy-time only.",
+            )

@@ -1,0 +1,109 @@
+"""API Gateway mapping templates (VTL) generated from the outcome table.
+
+`StartSyncExecution` answers HTTP 200 whatever the execution did, so one
+integration response reads the execution's `status` (and the output's
+`status`, or the error) and sets `$context.responseOverride.status` row by row
+from `OUTCOME_RULES`: the same table `http_response` walks for the local API.
+Pure Python, no CDK import: the tests render these templates.
+"""
+
+from __future__ import annotations
+
+import json
+
+from text2image.contract import OUTCOME_RULES, UNKNOWN_FAILURE_MESSAGE, OutcomeRule
+
+# Fixed text goes into the template as a JSON string literal. VTL would read
+# `$` and `#` in it as references and directives, so those are escaped too.
+
+
+def _literal(text: str) -> str:
+    return json.dumps(text).replace("$", "\\u0024").replace("#", "\\u0023")
+
+
+# A VTL expression printed as a JSON string. escapeJavaScript escapes `'` as
+# `\'`, which JSON does not allow: undo that one.
+def _string(reference: str) -> str:
+    return f'"$util.escapeJavaScript({reference}).replaceAll("\\\\\'", "\'")"'
+
+
+_PREAMBLE = """\
+#set($status = $input.path('$.status'))
+#set($error = "$!input.path('$.error')")
+#set($cause = "$!input.path('$.cause')")
+#set($executionArn = "$!input.path('$.executionArn')")
+#set($outputStatus = '')
+#if($status == 'SUCCEEDED')
+#set($output = $util.parseJson($input.path('$.output')))
+#set($outputStatus = "$!output.status")
+#end
+"""
+
+
+def _condition(rule: OutcomeRule) -> str:
+    parts = [f"$status == '{rule.execution_status}'"]
+    if rule.output_status is not None:
+        parts.append(f"$outputStatus == '{rule.output_status}'")
+    if rule.error is not None:
+        parts.append(f"$error == '{rule.error}'")
+    return " && ".join(parts)
+
+
+def _error_body(execution_status: str, error: str, message: str) -> str:
+    status = "TIMED_OUT" if execution_status == "TIMED_OUT" else "FAILED"
+    return (
+        f'{{"status": "{status}", "error": {error}, "message": {message}, '
+        f'"execution_id": {_string("$executionArn")}}}'
+    )
+
+
+def _fallback(fixed: str | None, reference: str, default: str) -> str:
+    """`fixed or <reference> or default`, as in http_response."""
+    if fixed is not None:
+        return _literal(fixed)
+    return f'#if("$!{reference[1:]}" != ""){_string(reference)}#else{_literal(default)}#end'
+
+
+def _body(rule: OutcomeRule) -> str:
+    if rule.execution_status == "SUCCEEDED":
+        # The output of an approved or rejected run is the answer, unchanged.
+        return "$input.path('$.output')"
+    error = _fallback(rule.error_code, "$error", "Failed")
+    message = _fallback(rule.message, "$cause", UNKNOWN_FAILURE_MESSAGE)
+    return _error_body(rule.execution_status, error, message)
+
+
+def generate_response_template() -> str:
+    """The integration response template for `POST /generate`."""
+    lines = [_PREAMBLE.rstrip("\n")]
+    for index, rule in enumerate(OUTCOME_RULES):
+        lines.append(f"#{'if' if index == 0 else 'elseif'}({_condition(rule)})")
+        lines.append(f"#set($context.responseOverride.status = {rule.http_status})")
+        lines.append(_body(rule))
+    # A run that ended in a way no row describes is a defect of the workflow.
+    lines.append("#else")
+    lines.append("#set($context.responseOverride.status = 502)")
+    lines.append(_error_body("FAILED", _literal("Failed"), _literal(UNKNOWN_FAILURE_MESSAGE)))
+    lines.append("#end")
+    return "\n".join(lines) + "\n"
+
+
+def start_request_template(state_machine_arn: str) -> str:
+    """The request body, unchanged, becomes the execution input (the ASL reads it as `$`)."""
+    body = _string("$input.json('$')")
+    return f'{{\n  "stateMachineArn": "{state_machine_arn}",\n  "input": {body}\n}}\n'
+
+
+# Answers of StartSyncExecution itself failing (throttled, denied): no run happened.
+START_FAILED_TEMPLATE = (
+    '{"status": "FAILED", "error": "StartFailed", '
+    '"message": "The request could not be started. Try again later.", "execution_id": null}'
+)
+
+# What API Gateway's request validator answers, in the contract's error shape.
+INVALID_BODY_TEMPLATE = (
+    '{"status": "FAILED", "error": "InvalidRequest", '
+    '"message": "Invalid request: $context.error.validationErrorString", "execution_id": null}'
+)
+
+HTTP_STATUSES: tuple[int, ...] = tuple(sorted({rule.http_status for rule in OUTCOME_RULES} | {502}))

@@ -1,0 +1,118 @@
+"""Deployment settings, read once from CDK context (`-c key=value` or cdk.json).
+
+Every option has a default here, so `make synth` works with no context at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from constructs import Node
+
+ApiAuth = Literal["none", "apiKey", "iam"]
+API_AUTH_MODES: tuple[str, ...] = ("none", "apiKey", "iam")
+
+DEFAULT_REGION = "us-east-1"
+
+
+class SettingsError(ValueError):
+    """A context value is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    region: str = DEFAULT_REGION
+    account: str | None = None
+    # SDXL endpoint: created here unless an existing one is named.
+    existing_endpoint_name: str | None = None
+    instance_type: str = "ml.g5.4xlarge"
+    min_instances: int = 1
+    max_instances: int = 2
+    # Target for SageMakerVariantInvocationsPerInstance (per minute). One A10G
+    # makes about 6-10 default images a minute.
+    invocations_per_instance: int = 6
+    # API
+    api_auth: ApiAuth = "none"
+    throttle_rate: float = 5.0
+    throttle_burst: int = 10
+    # Logs and data
+    log_retention_days: int = 30
+    staging_expiry_days: int = 1
+    quarantine_expiry_days: int = 30
+    # Overrides of the functions' environment, e.g. {"TOXICITY_THRESHOLD": "0.4"}.
+    function_environment: Mapping[str, str] = field(default_factory=dict)
+    # Powertools layer: resolved at deploy time from the public SSM parameter for
+    # this version, unless a layer ARN is given.
+    powertools_version: str | None = None
+    powertools_layer_arn: str | None = None
+
+    @classmethod
+    def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
+        environ = os.environ if environ is None else environ
+
+        def get(key: str) -> Any:
+            value = node.try_get_context(key)
+            return None if value in (None, "") else value
+
+        def integer(key: str, default: int, minimum: int = 0) -> int:
+            value = get(key)
+            try:
+                number = default if value is None else int(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"context {key} must be an integer, got {value!r}") from None
+            if number < minimum:
+                raise SettingsError(f"context {key} must be at least {minimum}, got {number}")
+            return number
+
+        region = (
+            get("region")
+            or environ.get("CDK_DEFAULT_REGION")
+            or environ.get("AWS_REGION")
+            or environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION
+        )
+        api_auth = get("apiAuth") or "none"
+        if api_auth not in API_AUTH_MODES:
+            raise SettingsError(f"context apiAuth must be one of {list(API_AUTH_MODES)}, got {api_auth!r}")
+        overrides = get("functionEnvironment") or {}
+        if isinstance(overrides, str):
+            try:
+                overrides = json.loads(overrides)
+            except json.JSONDecodeError as error:
+                raise SettingsError(f"context functionEnvironment is not JSON: {error}") from None
+        if not isinstance(overrides, dict):
+            raise SettingsError("context functionEnvironment must be a JSON object of strings")
+        min_instances = integer("minInstances", cls.min_instances, minimum=1)
+        max_instances = integer("maxInstances", cls.max_instances, minimum=1)
+        if max_instances < min_instances:
+            raise SettingsError(
+                f"context maxInstances ({max_instances}) is below minInstances ({min_instances})"
+            )
+        try:
+            throttle_rate = float(get("throttleRate") or cls.throttle_rate)
+        except ValueError:
+            raise SettingsError(
+                f"context throttleRate must be a number, got {get('throttleRate')!r}"
+            ) from None
+        return cls(
+            region=str(region),
+            account=get("account") or environ.get("CDK_DEFAULT_ACCOUNT"),
+            existing_endpoint_name=get("existingEndpointName"),
+            instance_type=str(get("instanceType") or cls.instance_type),
+            min_instances=min_instances,
+            max_instances=max_instances,
+            invocations_per_instance=integer("invocationsPerInstance", cls.invocations_per_instance, 1),
+            api_auth=api_auth,
+            throttle_rate=throttle_rate,
+            throttle_burst=integer("throttleBurst", cls.throttle_burst, 1),
+            log_retention_days=integer("logRetentionDays", cls.log_retention_days, 1),
+            staging_expiry_days=integer("stagingExpiryDays", cls.staging_expiry_days, 1),
+            quarantine_expiry_days=integer("quarantineExpiryDays", cls.quarantine_expiry_days, 1),
+            function_environment={str(k): str(v) for k, v in overrides.items()},
+            powertools_version=get("powertoolsVersion"),
+            powertools_layer_arn=get("powertoolsLayerArn"),
+        )

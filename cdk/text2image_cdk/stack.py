@@ -1,0 +1,155 @@
+"""The whole service in one stack: buckets, SDXL endpoint, functions, workflow, API, CloudFront."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .api import Api
+from .endpoint import SdxlEndpoint, endpoint_arn
+from .functions import Functions
+from .jumpstart import sdxl_artifacts
+from .nag import add_suppressions
+from .paths import pinned_version
+from .settings import DeploySettings
+from .site import Site
+from .storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX, Buckets
+from .workflow import Workflow
+
+
+class Text2ImageStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: object
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.settings = settings
+        buckets = Buckets(
+            self,
+            "Buckets",
+            staging_expiry_days=settings.staging_expiry_days,
+            quarantine_expiry_days=settings.quarantine_expiry_days,
+        )
+        self.buckets = buckets
+
+        if settings.existing_endpoint_name:
+            self.endpoint: SdxlEndpoint | None = None
+            endpoint_name = settings.existing_endpoint_name
+        else:
+            self.endpoint = SdxlEndpoint(
+                self,
+                "Sdxl",
+                artifacts=sdxl_artifacts(settings.region),
+                instance_type=settings.instance_type,
+                min_instances=settings.min_instances,
+                max_instances=settings.max_instances,
+                invocations_per_instance=settings.invocations_per_instance,
+            )
+            endpoint_name = self.endpoint.endpoint_name
+
+        self.functions = Functions(
+            self,
+            "Functions",
+            provided_environment={
+                "IMAGE_BUCKET": buckets.images.bucket_name,
+                "ENDPOINT_NAME": endpoint_name,
+                "STAGING_PREFIX": STAGING_PREFIX,
+                "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
+                "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
+            },
+            overrides=settings.function_environment,
+            powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
+            powertools_layer=settings.powertools_layer_arn,
+            log_retention_days=settings.log_retention_days,
+        )
+        self._grant(endpoint_arn(self, endpoint_name))
+
+        self.workflow = Workflow(
+            self, "Workflow", functions=self.functions.by_name, log_retention_days=settings.log_retention_days
+        )
+        self.api = Api(
+            self,
+            "Api",
+            throttle_rate=settings.throttle_rate,
+            throttle_burst=settings.throttle_burst,
+            auth=settings.api_auth,
+            log_retention_days=settings.log_retention_days,
+        )
+        self.site = Site(
+            self,
+            "Site",
+            site_bucket=buckets.site,
+            image_bucket=buckets.images,
+            log_bucket=buckets.cdn_logs,
+            rest_api_id=self.api.rest_api.rest_api_id,
+        )
+        self.api.add_routes(
+            state_machine=self.workflow.state_machine,
+            check_toxicity=self.functions.by_name["CheckToxicityApi"],
+            site_origin=self.site.url,
+        )
+        self._outputs()
+        add_suppressions(self)
+
+    def _grant(self, sdxl_endpoint_arn: str) -> None:
+        """Each function's own actions on its own resources; no `*` actions."""
+        images = self.buckets.images
+        staged = images.arn_for_objects(f"{STAGING_PREFIX}*")
+        published = images.arn_for_objects(f"{PUBLISHED_PREFIX}*")
+        quarantined = images.arn_for_objects(f"{QUARANTINE_PREFIX}*")
+        roles = self.functions.roles
+
+        def allow(function: str, actions: list[str], resources: list[str]) -> None:
+            roles[function].add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+        # Comprehend's detection APIs have no resource-level permissions.
+        comprehend = ["comprehend:DetectDominantLanguage", "comprehend:DetectToxicContent"]
+        allow("CheckPromptToxicity", comprehend, ["*"])
+        allow("CheckToxicityApi", comprehend, ["*"])
+        allow("GenerateImage", ["sagemaker:InvokeEndpoint"], [sdxl_endpoint_arn])
+        allow("GenerateImage", ["s3:PutObject"], [staged])
+        # Rekognition reads the staged object with the caller's credentials.
+        allow("ModerateImage", ["rekognition:DetectModerationLabels"], ["*"])
+        allow("ModerateImage", ["s3:GetObject"], [staged])
+        # Copy staged -> published, delete the staged copy, presign a GET of the published one.
+        allow("StoreImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
+        allow("StoreImage", ["s3:PutObject", "s3:GetObject"], [published])
+        # Delete or quarantine the staged image; remove a half-published copy after a failure.
+        allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
+        allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])
+        allow("DiscardStagedImage", ["s3:DeleteObject"], [published])
+
+    def _outputs(self) -> None:
+        state_machine_arn = self.workflow.state_machine.state_machine_arn
+        CfnOutput(self, "SiteUrl", value=self.site.url, description="The page (CloudFront)")
+        CfnOutput(
+            self, "ApiUrl", value=self.api.url, description="The REST API stage; the page calls it as /api/"
+        )
+        CfnOutput(
+            self, "GenerateUrl", value=f"{self.site.url}/api/generate", description="POST a prompt here"
+        )
+        CfnOutput(self, "StateMachineArn", value=state_machine_arn)
+        CfnOutput(
+            self,
+            "ExecutionsConsoleUrl",
+            value=(
+                f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
+                f"#/statemachines/view/{state_machine_arn}"
+            ),
+            description="The workflow's executions (from its CloudWatch log group) in the Step Functions console",
+        )
+        CfnOutput(self, "ExecutionsLogGroup", value=self.workflow.log_group.log_group_name)
+        CfnOutput(self, "ImageBucket", value=self.buckets.images.bucket_name)
+        CfnOutput(
+            self,
+            "EndpointName",
+            value=self.settings.existing_endpoint_name
+            or (self.endpoint.endpoint_name if self.endpoint else ""),
+        )
+        if self.api.api_key is not None:
+            CfnOutput(
+                self,
+                "ApiKeyId",
+                value=self.api.api_key.key_id,
+                description="aws apigateway get-api-key --include-value --api-key <id>",
+            )

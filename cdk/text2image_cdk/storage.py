@@ -1,0 +1,79 @@
+"""The buckets: images (staging, quarantine, published), the page, and their access logs."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from text2image.config import DiscardConfig, StorageConfig
+
+STAGING_PREFIX: str = DiscardConfig.model_fields["staging_prefix"].default
+QUARANTINE_PREFIX: str = DiscardConfig.model_fields["quarantine_prefix"].default
+PUBLISHED_PREFIX: str = StorageConfig.model_fields["published_prefix"].default
+
+
+def private_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.Bucket:
+    """Private, encrypted, TLS only; emptied and deleted with the stack (see README, teardown)."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class Buckets(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, staging_expiry_days: int, quarantine_expiry_days: int
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = private_bucket(
+            self,
+            "AccessLogs",
+            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(90))],
+        )
+        # CloudFront standard logs are delivered with ACLs, so they get their own bucket.
+        self.cdn_logs = s3.Bucket(
+            self,
+            "CdnLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            removal_policy=RemovalPolicy.DESTROY,
+            auto_delete_objects=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="cdn-logs/",
+            lifecycle_rules=[s3.LifecycleRule(id="ExpireCdnLogs", expiration=Duration.days(90))],
+        )
+        self.images = private_bucket(
+            self,
+            "Images",
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="images/",
+            lifecycle_rules=[
+                # The backstop: a run always deletes what it staged, even when it fails.
+                s3.LifecycleRule(
+                    id="ExpireStagedImages",
+                    prefix=STAGING_PREFIX,
+                    expiration=Duration.days(staging_expiry_days),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireQuarantinedImages",
+                    prefix=QUARANTINE_PREFIX,
+                    expiration=Duration.days(quarantine_expiry_days),
+                ),
+                s3.LifecycleRule(
+                    id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+                ),
+            ],
+        )
+        self.site = private_bucket(
+            self, "Site", server_access_logs_bucket=self.access_logs, server_access_logs_prefix="site/"
+        )

@@ -1,0 +1,79 @@
+"""The Express state machine: the ASL file, unchanged but for its `${...}` placeholders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from text2image.catalogue import FUNCTIONS
+
+from .functions import retention
+from .paths import ASL_FILE
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def asl_substitutions(functions: Mapping[str, lambda_.IFunction]) -> dict[str, str]:
+    """Every placeholder of the ASL file mapped to its function's ARN; a
+    placeholder the catalogue does not know fails the synth."""
+    substitutions = {
+        spec.asl_placeholder: functions[spec.name].function_arn for spec in FUNCTIONS if spec.asl_placeholder
+    }
+    missing = sorted(set(PLACEHOLDER.findall(ASL_FILE.read_text())) - set(substitutions))
+    if missing:
+        raise ValueError(f"{ASL_FILE.name} has placeholders the catalogue does not fill: {missing}")
+    return substitutions
+
+
+class Workflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Mapping[str, lambda_.IFunction],
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Express keeps no history: executions are inspected from this log group.
+        # The /aws/vendedlogs/ prefix keeps CloudWatch's resource policy small.
+        self.log_group = logs.LogGroup(
+            self,
+            "Executions",
+            log_group_name=f"/aws/vendedlogs/states/{Stack.of(self).stack_name}-text2image",
+            retention=retention(log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            description="text2image workflow: invokes its own functions only.",
+        )
+        # The ASL calls unqualified ARNs, so no `:*` version wildcard is needed.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[functions[spec.name].function_arn for spec in FUNCTIONS if spec.asl_placeholder],
+            )
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_type=sfn.StateMachineType.EXPRESS,
+            # TimeoutSeconds lives in the ASL file itself: CDK ignores `timeout=` here.
+            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text()),
+            definition_substitutions=asl_substitutions(functions),
+            role=self.role,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
