@@ -19,7 +19,7 @@ MODEL_ID = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
 DLC_ACCOUNT = "763104351884"
 IMAGE_REPOSITORY = "stabilityai-pytorch-inference"
 IMAGE_TAG = "2.0.1-sgm0.1.0-gpu-py310-cu118-ubuntu20.04-sagemaker"
-MODEL_DATA_KEY = "stabilityai-infer/prepack/v1.0.1/infer-prepack-model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0.tar.gz"
+MODEL_DATA_KEY = f"stabilityai-infer/prepack/v1.0.1/infer-prepack-{MODEL_ID}.tar.gz"
 
 # The container's environment, as JumpStart deploys it.
 CONTAINER_ENVIRONMENT: dict[str, str] = {
@@ -73,5 +73,6 @@ def sdxl_artifacts(region: str) -> JumpStartArtifacts:
     except KeyError:
         raise UnsupportedRegion(
             f"No SDXL artifacts are known for {region!r}; supported: {sorted(SDXL_ARTIFACTS)}. "
-            "Choose one of them, pass -c existingEndpointName=<name>, or add a row to cdk/text2image_cdk/jumpstart.py."
+            "Choose one of them, pass -c existingEndpointName=<name>, "
+            "or add a row to cdk/text2image_cdk/jumpstart.py."
         ) from None

@@ -14,7 +14,10 @@ from constructs import IConstruct
 if TYPE_CHECKING:
     from .stack import Text2ImageStack
 
-XRAY = "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Resource: * is required)."
+XRAY = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
+    "(Resource: * is required)."
+)
 ASSET_FUNCTION_PREFIX = "Custom::CDKBucketDeployment"
 
 
@@ -43,8 +46,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "permissions, so Resource: * is required. " + XRAY,
         "CheckToxicityApi": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
         "permissions, so Resource: * is required. " + XRAY,
-        "ModerateImage": "Rekognition DetectModerationLabels has no resource-level permissions, so Resource: * "
-        "is required. " + XRAY,
+        "ModerateImage": "Rekognition DetectModerationLabels has no resource-level permissions, "
+        "so Resource: * is required. " + XRAY,
         "GenerateImage": XRAY,
         "StoreImage": XRAY,
         "DiscardStagedImage": XRAY,
@@ -79,8 +82,9 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     acknowledge(
         stack.workflow.role,
         "IAM5[Resource::*]",
-        "CloudWatch Logs vended-log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, "
-        "DescribeLogGroups) and X-Ray tracing support no resource-level permissions. " + XRAY,
+        "CloudWatch Logs vended-log delivery (logs:*LogDelivery, PutResourcePolicy, "
+        "DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing support no "
+        "resource-level permissions. " + XRAY,
     )
 
     api = stack.api
@@ -106,15 +110,16 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     acknowledge(
         api.rest_api,
         "APIG3",
-        "WAF is optional (about $5/month plus per-request fees); the stage is throttled. Attach a web ACL if exposed widely.",
+        "WAF is optional (about $5/month plus per-request fees); the stage is throttled. "
+        "Attach a web ACL if the API is exposed widely.",
     )
 
     distribution = stack.site.distribution
     acknowledge(
         distribution,
         "CFR4",
-        "The default *.cloudfront.net certificate cannot pin a TLS policy; with a custom domain, TLSv1.2_2021 "
-        "is set (minimum_protocol_version).",
+        "The default *.cloudfront.net certificate cannot pin a TLS policy; "
+        "with a custom domain, TLSv1.2_2021 is set (minimum_protocol_version).",
     )
     acknowledge(distribution, "CFR1", "The service has no country restrictions.")
     acknowledge(distribution, "CFR2", "WAF is optional here (cost); see APIG3.")
@@ -135,7 +140,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
                 "Action::s3:DeleteObject*",
                 "Action::s3:Abort*",
                 f"Resource::{_arn_ref(stack, stack.buckets.site)}/*",
-                f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.settings.region}/*",
+                "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+                f"{stack.settings.region}/*",
             ):
                 acknowledge(
                     child,

@@ -136,7 +136,7 @@ class Text2ImageStack(Stack):
                 f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
                 f"#/statemachines/view/{state_machine_arn}"
             ),
-            description="The workflow's executions (from its CloudWatch log group) in the Step Functions console",
+            description="The workflow's executions (from its CloudWatch log) in the Step Functions console",
         )
         CfnOutput(self, "ExecutionsLogGroup", value=self.workflow.log_group.log_group_name)
         CfnOutput(self, "ImageBucket", value=self.buckets.images.bucket_name)

@@ -1,0 +1,56 @@
+"""Synthesize the CDK app once per configuration, offline, with the cdk-nag checks on."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+for path in (str(ROOT), str(ROOT / "lambdas")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from cdk.text2image_cdk.app import STACK_NAME, build_app  # noqa: E402
+
+# No credentials, no default Region from the machine: the synth must not depend on them.
+OFFLINE_ENVIRON: dict[str, str] = {}
+
+
+@dataclass
+class Synth:
+    template: dict[str, Any]
+    assembly_dir: Path
+    asset_dirs: list[Path]
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == resource_type}
+
+    def one(self, resource_type: str) -> tuple[str, dict[str, Any]]:
+        found = self.resources(resource_type)
+        assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+        return next(iter(found.items()))
+
+    def function(self, name: str) -> dict[str, Any]:
+        matches = [
+            v for k, v in self.resources("AWS::Lambda::Function").items() if k.startswith(f"Functions{name}")
+        ]
+        assert len(matches) == 1, name
+        return matches[0]["Properties"]
+
+
+def synthesize(context: Mapping[str, Any] | None = None) -> Iterator[Synth]:
+    app = build_app(context, environ=OFFLINE_ENVIRON)
+    assembly = app.synth()  # runs the AwsSolutions validation: any unacknowledged finding raises
+    stack = assembly.get_stack_by_name(STACK_NAME)
+    assembly_dir = Path(assembly.directory)
+    manifest_assets = [
+        assembly_dir / entry.name
+        for entry in assembly_dir.iterdir()
+        if entry.is_dir() and entry.name.startswith("asset.")
+    ]
+    yield Synth(template=stack.template, assembly_dir=assembly_dir, asset_dirs=manifest_assets)
