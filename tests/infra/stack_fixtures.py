@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ for path in (str(ROOT), str(ROOT / "lambdas")):
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from cdk.text2image_cdk.app import STACK_NAME, build_app  # noqa: E402
+
+# The configuration most infra tests read: not the defaults, to prove context flows through.
+CUSTOM: dict[str, Any] = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "maxInstances": 5}
 
 # No credentials, no default Region from the machine: the synth must not depend on them.
 OFFLINE_ENVIRON: dict[str, str] = {}
@@ -43,7 +47,18 @@ class Synth:
         return matches[0]["Properties"]
 
 
-def synthesize(context: Mapping[str, Any] | None = None) -> Iterator[Synth]:
+_SYNTHESIZED: dict[str, Synth] = {}
+
+
+def synthesize(context: Mapping[str, Any] | None = None) -> Synth:
+    """One synth per distinct context for the whole test session (each takes ~10 s)."""
+    key = json.dumps(context or {}, sort_keys=True)
+    if key not in _SYNTHESIZED:
+        _SYNTHESIZED[key] = _synthesize(context)
+    return _SYNTHESIZED[key]
+
+
+def _synthesize(context: Mapping[str, Any] | None) -> Synth:
     app = build_app(context, environ=OFFLINE_ENVIRON)
     assembly = app.synth()  # runs the AwsSolutions validation: any unacknowledged finding raises
     stack = assembly.get_stack_by_name(STACK_NAME)
@@ -53,4 +68,4 @@ def synthesize(context: Mapping[str, Any] | None = None) -> Iterator[Synth]:
         for entry in assembly_dir.iterdir()
         if entry.is_dir() and entry.name.startswith("asset.")
     ]
-    yield Synth(template=stack.template, assembly_dir=assembly_dir, asset_dirs=manifest_assets)
+    return Synth(template=stack.template, assembly_dir=assembly_dir, asset_dirs=manifest_assets)

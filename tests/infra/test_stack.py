@@ -11,11 +11,10 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from jsonschema import Draft4Validator
 
-from tests.infra.stack_fixtures import ROOT, Synth, synthesize
+from tests.infra.stack_fixtures import CUSTOM, ROOT, Synth, synthesize
 from text2image.catalogue import FUNCTIONS
 from text2image.config import MODERATION_CATEGORIES, ConfigurationError
 
-CUSTOM = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "maxInstances": 5}
 EXISTING = {
     "existingEndpointName": "SDXL-From-Notebook",
     "functionEnvironment": {"TOXICITY_THRESHOLD": "0.3", "MIN_CONFIDENCE": "70"},
@@ -24,13 +23,13 @@ EXISTING = {
 
 
 @pytest.fixture(scope="module")
-def synth() -> Iterator[Synth]:
-    yield from synthesize(CUSTOM)
+def synth() -> Synth:
+    return synthesize(CUSTOM)
 
 
 @pytest.fixture(scope="module")
-def existing() -> Iterator[Synth]:
-    yield from synthesize(EXISTING)
+def existing() -> Synth:
+    return synthesize(EXISTING)
 
 
 @pytest.fixture(scope="module")
@@ -450,7 +449,7 @@ def test_threshold_overrides_from_context_reach_the_functions(existing: Synth) -
 
 def test_an_invalid_threshold_fails_the_synth_naming_the_variable() -> None:
     with pytest.raises(ConfigurationError, match="TOXICITY_THRESHOLD"):
-        next(synthesize({"functionEnvironment": {"TOXICITY_THRESHOLD": "1.5"}}))
+        synthesize({"functionEnvironment": {"TOXICITY_THRESHOLD": "1.5"}})
 
 
 # --- The SDXL endpoint --------------------------------------------------------
@@ -533,7 +532,7 @@ def test_a_region_without_a_known_sdxl_image_fails_the_synth_clearly() -> None:
     from cdk.text2image_cdk.jumpstart import UnsupportedRegion
 
     with pytest.raises(UnsupportedRegion, match="eu-central-1"):
-        next(synthesize({"region": "eu-central-1"}))
+        synthesize({"region": "eu-central-1"})
 
 
 # --- CloudFront and outputs ---------------------------------------------------

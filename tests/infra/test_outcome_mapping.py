@@ -1,0 +1,212 @@
+"""The deployed `/generate` mapping templates, rendered for real StartSyncExecution answers.
+
+The proof that the cloud and the local API agree: each integration response the
+stack synthesizes is rendered (airspeed, a Velocity engine) with a small
+emulation of API Gateway's `$input`, `$util` and `$context`, and must produce
+exactly the status and body `text2image.contract.http_response` gives the local API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import airspeed
+import pytest
+
+from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from text2image.contract import http_response
+
+ARN = "arn:aws:states:us-east-1:123456789012:express:Text2Image:4f1c0d5e-8d1b-4f9a-9d6e-3c2b1a0f9e8d:1b2c"
+
+
+class Input:
+    """API Gateway's `$input` over a JSON body (only the simple paths the templates use)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+
+    def path(self, path: str) -> Any:
+        value: Any = self.body
+        for part in filter(None, path.removeprefix("$").split(".")):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    def json(self, path: str) -> str:
+        return json.dumps(self.path(path))
+
+
+class Util:
+    """API Gateway's `$util`: escapeJavaScript escapes like Java (`'` becomes `\\'`)."""
+
+    @staticmethod
+    def escapeJavaScript(value: Any) -> str:
+        return json.dumps(str(value), ensure_ascii=False)[1:-1].replace("'", "\\'")
+
+    @staticmethod
+    def parseJson(value: str) -> Any:
+        return json.loads(value)
+
+
+def render(template: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    context: dict[str, Any] = {"responseOverride": {}, "requestId": "req-1"}
+    text = airspeed.Template(template).merge({"input": Input(body), "util": Util(), "context": context})
+    return context, text
+
+
+@pytest.fixture(scope="module")
+def synth() -> Synth:
+    return synthesize(CUSTOM)
+
+
+@pytest.fixture(scope="module")
+def integration(synth: Synth) -> dict[str, Any]:
+    resources = synth.template["Resources"]
+    generate = next(
+        k
+        for k, v in resources.items()
+        if v["Type"] == "AWS::ApiGateway::Resource" and v["Properties"]["PathPart"] == "generate"
+    )
+    return next(
+        v["Properties"]["Integration"]
+        for v in resources.values()
+        if v["Type"] == "AWS::ApiGateway::Method"
+        and v["Properties"]["ResourceId"] == {"Ref": generate}
+        and v["Properties"]["HttpMethod"] == "POST"
+    )
+
+
+APPROVED = {
+    "status": "APPROVED",
+    "image_url": "https://bucket.s3.amazonaws.com/generated_images/x.png?X-Amz-Signature=abc&X-Amz-Expires=3600",
+    "image_key": "generated_images/x.png",
+    "expires_in": 3600,
+    "seed": 42,
+    "width": 1024,
+    "height": 1024,
+    "model": "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0",
+    "execution_id": ARN,
+}
+PROMPT_REJECTED = {
+    "status": "REJECTED",
+    "stage": "prompt",
+    "reason_code": "TOXIC_PROMPT",
+    "reason": 'The prompt was judged "toxic" (it\'s insulting).',
+    "labels": [{"name": "INSULT", "score": 0.91, "parent": None}],
+    "execution_id": ARN,
+}
+IMAGE_REJECTED = {
+    "status": "REJECTED",
+    "stage": "image",
+    "reason_code": "UNSAFE_IMAGE",
+    "reason": "The image was judged unsafe.",
+    "labels": [{"name": "Graphic Violence", "score": 0.88, "parent": "Violence"}],
+    "execution_id": ARN,
+}
+
+# StartSyncExecution answers, as the service sends them (output is a JSON string).
+EXECUTIONS: dict[str, dict[str, Any]] = {
+    "approved": {"status": "SUCCEEDED", "output": APPROVED},
+    "prompt rejected": {"status": "SUCCEEDED", "output": PROMPT_REJECTED},
+    "image rejected": {"status": "SUCCEEDED", "output": IMAGE_REJECTED},
+    "invalid request": {
+        "status": "FAILED",
+        "error": "InvalidRequest",
+        "cause": "The request does not match the API: it needs a non-empty prompt.",
+    },
+    "generation failed": {
+        "status": "FAILED",
+        "error": "GenerationFailed",
+        "cause": "The image could not be generated. Try again later.",
+    },
+    "prompt check failed, with quotes in the cause": {
+        "status": "FAILED",
+        "error": "PromptCheckFailed",
+        "cause": 'The prompt couldn\'t be "checked" for safety.',
+    },
+    "failed without error or cause": {"status": "FAILED"},
+    "timed out": {"status": "TIMED_OUT"},
+    "aborted": {"status": "ABORTED"},
+    "succeeded with an unknown output": {"status": "SUCCEEDED", "output": {"status": "MAYBE"}},
+}
+
+
+@pytest.mark.parametrize("case", list(EXECUTIONS))
+def test_generate_answers_every_outcome_exactly_as_the_local_api_does(
+    integration: dict[str, Any], case: str
+) -> None:
+    execution = EXECUTIONS[case]
+    output = execution.get("output")
+    answer = {
+        "executionArn": ARN,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Text2Image",
+        "name": "4f1c0d5e",
+        "startDate": 1.7e9,
+        "stopDate": 1.7e9 + 8,
+        "status": execution["status"],
+        "input": json.dumps({"prompt": "a jaguar"}),
+        "billingDetails": {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 8000},
+    }
+    if output is not None:
+        answer["output"] = json.dumps(output)
+    for key in ("error", "cause"):
+        if key in execution:
+            answer[key] = execution[key]
+    (success,) = [r for r in integration["IntegrationResponses"] if "SelectionPattern" not in r]
+    assert success["StatusCode"] == "200"
+
+    context, text = render(success["ResponseTemplates"]["application/json"], answer)
+
+    expected_status, expected_body = http_response(
+        execution["status"], output, execution.get("error"), execution.get("cause"), ARN
+    )
+    assert context["responseOverride"]["status"] == expected_status
+    assert json.loads(text) == expected_body
+
+
+def test_the_status_mapping_covers_the_issue_table(integration: dict[str, Any]) -> None:
+    (success,) = [r for r in integration["IntegrationResponses"] if "SelectionPattern" not in r]
+    template = success["ResponseTemplates"]["application/json"]
+    statuses = {}
+    for case in ("approved", "prompt rejected", "invalid request", "generation failed", "timed out"):
+        execution = EXECUTIONS[case]
+        answer = {"executionArn": ARN, **execution}
+        if "output" in execution:
+            answer["output"] = json.dumps(execution["output"])
+        statuses[case] = render(template, answer)[0]["responseOverride"]["status"]
+    assert statuses == {
+        "approved": 200,
+        "prompt rejected": 422,
+        "invalid request": 400,
+        "generation failed": 502,
+        "timed out": 504,
+    }
+
+
+def test_a_failed_start_call_answers_502_in_the_contract_shape(integration: dict[str, Any]) -> None:
+    (failed,) = [r for r in integration["IntegrationResponses"] if "SelectionPattern" in r]
+    assert failed["StatusCode"] == "502"
+    assert failed["SelectionPattern"] == r"[45]\d{2}"
+    body = json.loads(failed["ResponseTemplates"]["application/json"])
+    assert body["status"] == "FAILED" and body["error"] == "StartFailed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"prompt": "a jaguar in the Amazon rainforest"},
+        {"prompt": 'the jaguar\'s "gaze", at dusk', "negative_prompt": "blur; 50% noise\\", "seed": 7},
+        {"prompt": "un jaguar très élégant 🐆", "size": "1216x832"},
+    ],
+)
+def test_the_request_body_reaches_the_workflow_unchanged(
+    integration: dict[str, Any], body: dict[str, Any]
+) -> None:
+    template = integration["RequestTemplates"]["application/json"]
+    # The state machine ARN is a CloudFormation reference: resolve it as CloudFormation would.
+    assert isinstance(template, dict) and "Fn::Join" in template
+    text = "".join(part if isinstance(part, str) else "arn:resolved" for part in template["Fn::Join"][1])
+    _, rendered = render(text, body)
+    request = json.loads(rendered)
+    assert request["stateMachineArn"] == "arn:resolved"
+    assert json.loads(request["input"]) == body
