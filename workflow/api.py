@@ -48,6 +48,9 @@ INTEGRATION_TIMEOUT_SECONDS = 29.0
 # API Gateway refuses payloads above 10 MB; a valid request is a few KB.
 MAX_BODY_BYTES = 1_000_000
 CHECK_TOXICITY_FUNCTION = "CheckToxicityApi"
+# The deployed API's stage is named "api", so the page reaches it under /api on
+# its own origin; the proxy event's `path` and `resource` exclude the stage.
+API_STAGE = "api"
 _EXECUTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -76,7 +79,13 @@ def validate_body(raw: bytes, schema: Mapping[str, Any]) -> tuple[dict[str, Any]
 
 
 def invalid_request(reason: str) -> tuple[int, dict[str, Any]]:
-    return 400, {"status": "FAILED", "error": INVALID_REQUEST_ERROR, "message": f"Invalid request: {reason}"}
+    # The shape of the CDK's BAD_REQUEST_BODY gateway response.
+    return 400, {
+        "status": "FAILED",
+        "error": INVALID_REQUEST_ERROR,
+        "message": f"Invalid request: {reason}",
+        "execution_id": None,
+    }
 
 
 # --- what the API needs from the local stack --------------------------------------
@@ -248,7 +257,7 @@ class LocalBackend:
 
 
 def proxy_event(request: Request, resource: str) -> dict[str, Any]:
-    """The REST API (v1) proxy event API Gateway builds for a request."""
+    """The REST API (v1) proxy event API Gateway builds for a request to stage `API_STAGE`."""
     raw = request.get_data(cache=True)
     try:
         body: str | None = raw.decode("utf-8") if raw else None
@@ -257,9 +266,10 @@ def proxy_event(request: Request, resource: str) -> dict[str, Any]:
         body, encoded = base64.b64encode(raw).decode("ascii"), True
     query = request.args
     now = datetime.now(UTC)
+    path = request.path.removeprefix(f"/{API_STAGE}")
     return {
         "resource": resource,
-        "path": request.path,
+        "path": path,
         "httpMethod": request.method,
         "headers": dict(request.headers.items()),
         # werkzeug's Headers iterate as (name, value) pairs.
@@ -274,8 +284,8 @@ def proxy_event(request: Request, resource: str) -> dict[str, Any]:
             "resourceId": "local",
             "resourcePath": resource,
             "httpMethod": request.method,
-            "path": f"/local{request.path}",
-            "stage": "local",
+            "path": request.path,
+            "stage": API_STAGE,
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "requestId": str(uuid.uuid4()),
             "extendedRequestId": str(uuid.uuid4()),
@@ -384,7 +394,7 @@ class LocalApi:
         body, reason = validate_body(raw, CHECK_TOXICITY_REQUEST_SCHEMA)
         if body is None:
             return json_response(*invalid_request(reason or "the body is not valid"))
-        event = proxy_event(request, resource="/api/check-toxicity")
+        event = proxy_event(request, resource="/check-toxicity")
         return proxy_response(self.backend.invoke_function(CHECK_TOXICITY_FUNCTION, event))
 
     def executions(self, request: Request) -> Response:

@@ -207,6 +207,7 @@ def test_an_invalid_generate_request_is_refused_with_400_before_any_execution(bo
     assert response.status_code == 400
     assert response.json["error"] == "InvalidRequest"
     assert response.json["message"].startswith("Invalid request: ")
+    assert response.json["execution_id"] is None
     assert mentions in response.json["message"]
     assert env.started == []
 
@@ -244,15 +245,19 @@ def test_check_toxicity_reaches_the_handler_as_an_api_gateway_proxy_event():
     assert response.json["safe"] is True
     [event] = env.dispatcher.events
     assert event["httpMethod"] == "POST"
-    assert event["path"] == "/api/check-toxicity"
-    assert event["resource"] == "/api/check-toxicity"
+    # The deployed stage is "api": API Gateway leaves it out of path and resource.
+    assert (event["path"], event["resource"]) == ("/check-toxicity", "/check-toxicity")
+    assert (event["requestContext"]["stage"], event["requestContext"]["path"]) == (
+        "api",
+        "/api/check-toxicity",
+    )
     assert json.loads(event["body"]) == {"prompt": "a red bicycle", "negative_prompt": "rain"}
     assert event["isBase64Encoded"] is False
     assert event["headers"]["X-Request-Source"] == "test"
     assert event["multiValueHeaders"]["X-Request-Source"] == ["test"]
     assert event["queryStringParameters"] == {"trace": "1"}
     assert event["requestContext"]["httpMethod"] == "POST"
-    assert event["requestContext"]["resourcePath"] == "/api/check-toxicity"
+    assert event["requestContext"]["resourcePath"] == "/check-toxicity"
     assert event["requestContext"]["requestId"]
 
 
