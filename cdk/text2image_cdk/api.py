@@ -66,6 +66,7 @@ class Api(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.auth = auth
+        self.methods: list[apigw.Method] = []
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
         )
@@ -217,7 +218,7 @@ class Api(Construct):
             ),
         )
         resource = self.rest_api.root.add_resource("generate", default_cors_preflight_options=cors)
-        resource.add_method(
+        method = resource.add_method(
             "POST",
             integration,
             method_responses=[
@@ -226,14 +227,16 @@ class Api(Construct):
             ],
             **self._method_options("GenerateRequest", site_origin),
         )
+        self.methods.append(method)
 
     def _add_check_toxicity(
         self, function: lambda_.IFunction, site_origin: str, cors: apigw.CorsOptions
     ) -> None:
         resource = self.rest_api.root.add_resource("check-toxicity", default_cors_preflight_options=cors)
         # Proxy integration: the function's Powertools resolver shapes the answer.
-        resource.add_method(
+        method = resource.add_method(
             "POST",
             apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
             **self._method_options("CheckToxicityRequest", site_origin),
         )
+        self.methods.append(method)

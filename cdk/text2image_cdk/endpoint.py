@@ -87,6 +87,8 @@ class SdxlEndpoint(Construct):
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
+            # The weights come in the model data: the container needs no network.
+            enable_network_isolation=True,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=artifacts.image_uri,
                 model_data_url=artifacts.model_data_url,

@@ -1,7 +1,10 @@
-"""cdk-nag AwsSolutions acknowledgements, each with the reason the finding does not apply here.
+"""cdk-nag AwsSolutions acknowledgements and checkov per-resource skips, each with
+the reason the finding does not apply here.
 
 Each is scoped to the construct it concerns and, for IAM5, to the one resource
-pattern it accepts: a new wildcard anywhere else still fails `make lint`.
+pattern it accepts: a new wildcard anywhere else still fails `make lint`. The
+checks skipped for every resource of a kind are listed, with reasons, in the
+Makefile's CHECKOV_SKIP.
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     )
 
 
+def checkov_skip(construct: IConstruct, check: str, comment: str) -> None:
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    assert isinstance(resource, CfnResource)
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"].append({"id": check, "comment": comment})
+    resource.add_metadata("checkov", metadata)
+
+
 def _arn_ref(stack: Stack, construct: IConstruct) -> str:
     """How cdk-nag prints `Fn::GetAtt [X, Arn]` in a finding."""
     resource = construct.node.default_child
@@ -41,6 +52,11 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "(object keys cannot be known at deploy time)."
     )
     roles = stack.functions.roles
+    checkov_skip(
+        stack.buckets.access_logs,
+        "CKV_AWS_18",
+        "This is the access-log bucket; logging it into itself would loop.",
+    )
     only_star = {
         "CheckPromptToxicity": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
         "permissions, so Resource: * is required. " + XRAY,
@@ -119,9 +135,19 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         distribution,
         "CFR4",
         "The default *.cloudfront.net certificate cannot pin a TLS policy; "
-        "with a custom domain, TLSv1.2_2021 is set (minimum_protocol_version).",
+        "add a custom domain and certificate to require TLSv1.2_2021.",
     )
     acknowledge(distribution, "CFR1", "The service has no country restrictions.")
+    checkov_skip(distribution, "CKV_AWS_174", "Default *.cloudfront.net certificate (see cdk-nag CFR4).")
+    checkov_skip(distribution, "CKV_AWS_68", "WAF is optional here (cost); the API stage is throttled.")
+    checkov_skip(
+        api.rest_api.deployment_stage,
+        "CKV_AWS_120",
+        "Every POST is a new generation for one caller: a cache would hand one caller's image to another.",
+    )
+    if api.auth == "none":
+        for method in api.methods:
+            checkov_skip(method, "CKV_AWS_59", "Public demo API by default; -c apiAuth=iam|apiKey closes it.")
     acknowledge(distribution, "CFR2", "WAF is optional here (cost); see APIG3.")
 
     # CDK's own function that copies frontend/ into the site bucket.
@@ -148,6 +174,13 @@ def add_suppressions(stack: Text2ImageStack) -> None:
                     f"IAM5[{finding}]",
                     "CDK's BucketDeployment grants (read the asset, sync the site bucket); limited to those "
                     "two buckets, deploy-time only.",
+                )
+            policy = child.node.try_find_child("ServiceRole")
+            if policy is not None and policy.node.try_find_child("DefaultPolicy") is not None:
+                checkov_skip(
+                    policy.node.find_child("DefaultPolicy"),
+                    "CKV_AWS_111",
+                    "CDK's BucketDeployment: invalidating CloudFront has no resource-level permissions.",
                 )
             acknowledge(
                 child,

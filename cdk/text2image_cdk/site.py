@@ -82,7 +82,6 @@ class Site(Construct):
             comment="text2image: page and API",
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True,
             log_bucket=log_bucket,
