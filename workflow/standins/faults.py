@@ -1,0 +1,88 @@
+"""The faults queued for the next calls of each service."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from workflow.standins.admin import KINDS, SERVICES
+from workflow.standins.wire import AwsError
+
+
+class FaultRequest(BaseModel):
+    service: str
+    kind: str
+    count: int = Field(default=1, ge=1, le=1000)
+    delay_seconds: float = Field(default=0.0, ge=0.0, le=120.0)
+
+    def validated(self) -> FaultRequest:
+        if self.service not in SERVICES:
+            raise ValueError(f"service must be one of {', '.join(SERVICES)}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if self.kind == "flag" and self.service != "rekognition":
+            raise ValueError("only rekognition can flag an image")
+        return self
+
+
+@dataclass
+class Fault:
+    kind: str
+    remaining: int
+    delay_seconds: float
+
+
+# What each service answers for an injected throttle or error, as AWS does.
+THROTTLE_ERRORS = {
+    "comprehend": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 400),
+    "rekognition": AwsError(
+        "ProvisionedThroughputExceededException", "Provisioned rate exceeded (injected fault).", 400
+    ),
+    # The runtime answers 429 ModelNotReadyException while an endpoint scales.
+    "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
+}
+INTERNAL_ERRORS = {
+    "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+    "rekognition": AwsError("InternalServerError", "Internal server error (injected fault).", 500),
+    "sagemaker": AwsError(
+        "ModelError",
+        'Received server error (500) from primary with message "CUDA out of memory (injected fault)".',
+        424,
+    ),
+}
+
+
+class FaultBook:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, list[Fault]] = {}
+
+    def add(self, request: FaultRequest) -> None:
+        with self._lock:
+            self._faults.setdefault(request.service, []).append(
+                Fault(request.kind, request.count, request.delay_seconds)
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, service: str) -> Fault | None:
+        """The fault for this call of `service`, if one is queued; it is used up."""
+        with self._lock:
+            queue = self._faults.get(service, [])
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.pop(0)
+            return fault
+
+    def pending(self) -> dict[str, list[dict[str, object]]]:
+        with self._lock:
+            return {
+                service: [vars(fault).copy() for fault in queue] for service, queue in self._faults.items()
+            }

@@ -1,0 +1,189 @@
+"""One HTTP server that answers Comprehend, Rekognition and the SageMaker runtime.
+
+- `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>` or
+  `RekognitionService.<Operation>` (AWS JSON 1.1);
+- `POST /endpoints/<name>/invocations` (SageMaker runtime);
+- `GET /_health`;
+- `POST|GET|DELETE /_admin/faults` (fault injection, see `admin.py`).
+
+Each call is logged in one line. Models load lazily, once per server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from pydantic import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from workflow.standins.comprehend import Comprehend
+from workflow.standins.faults import INTERNAL_ERRORS, THROTTLE_ERRORS, FaultBook, FaultRequest
+from workflow.standins.generator import ImageGenerator
+from workflow.standins.image_models import NsfwModel
+from workflow.standins.rekognition import Rekognition
+from workflow.standins.sagemaker import SdxlEndpoint
+from workflow.standins.text_models import LanguageModel, ToxicityModel
+from workflow.standins.wire import AwsError, json_response, parse_json
+
+logger = logging.getLogger("standins")
+
+# Rekognition's 5 MB of Bytes arrive base64-encoded in JSON: about 6.7 MB.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+OPERATIONS = {
+    "Comprehend_20171127.DetectToxicContent": ("comprehend", "detect_toxic_content"),
+    "Comprehend_20171127.DetectDominantLanguage": ("comprehend", "detect_dominant_language"),
+    "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
+}
+
+
+class StandinApp:
+    """The WSGI application: routing, faults, AWS error shapes and the call log."""
+
+    def __init__(self, s3_endpoint_url: str | None = None, region: str = "us-east-1") -> None:
+        # The stand-ins only ever read the local S3, which accepts any key.
+        credentials = {}
+        if s3_endpoint_url:
+            credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        s3 = boto3.client("s3", endpoint_url=s3_endpoint_url, region_name=region, **credentials)
+        self.faults = FaultBook()
+        self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
+        self.rekognition = Rekognition(NsfwModel(), s3)
+        self.sagemaker = SdxlEndpoint(ImageGenerator())
+        self.calls: list[dict[str, Any]] = []
+        self._routes = Map(
+            [
+                Rule("/", methods=["POST"], endpoint="aws_json"),
+                Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invocations"),
+                Rule("/_health", methods=["GET"], endpoint="health"),
+                Rule("/_admin/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
+            ]
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        request.max_content_length = MAX_REQUEST_BYTES
+        started = time.perf_counter()
+        operation = request.headers.get("X-Amz-Target") or request.path
+        try:
+            adapter = self._routes.bind_to_environ(environ)
+            endpoint, arguments = adapter.match()
+            response = getattr(self, f"_{endpoint}")(request, **arguments)
+        except AwsError as error:
+            response = error.response(self._error_content_type(request))
+        except RequestEntityTooLarge:
+            response = AwsError(
+                "ValidationError", f"Request body over {MAX_REQUEST_BYTES} bytes.", 413
+            ).response()
+        except Exception as error:  # the werkzeug HTTPExceptions of routing, and defects
+            status = getattr(error, "code", 500) or 500
+            if status == 500:
+                logger.exception("stand-in defect on %s", operation)
+            response = AwsError(
+                "InternalFailure" if status == 500 else "UnknownOperationException", str(error), status
+            ).response()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if not request.path.startswith("/_"):
+            self.calls.append({"operation": operation, "status": response.status_code, "ms": elapsed_ms})
+            logger.info("%s %s %d %.1f ms", request.method, operation, response.status_code, elapsed_ms)
+        return response(environ, start_response)
+
+    @staticmethod
+    def _error_content_type(request: Request) -> str:
+        return "application/json" if request.path.startswith("/endpoints/") else "application/x-amz-json-1.1"
+
+    def _apply_fault(self, service: str) -> bool:
+        """Raise or delay as an injected fault says; True when the image must be flagged."""
+        fault = self.faults.take(service)
+        if fault is None:
+            return False
+        if fault.kind == "throttle":
+            raise THROTTLE_ERRORS[service]
+        if fault.kind == "error":
+            raise INTERNAL_ERRORS[service]
+        if fault.kind == "slow":
+            time.sleep(fault.delay_seconds)
+        return fault.kind == "flag"
+
+    def _aws_json(self, request: Request) -> Response:
+        target = request.headers.get("X-Amz-Target", "")
+        if target not in OPERATIONS:
+            raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
+        service, method = OPERATIONS[target]
+        body = parse_json(request.get_data())
+        flagged = self._apply_fault(service)
+        if service == "rekognition":
+            return json_response(self.rekognition.detect_moderation_labels(body, flagged=flagged))
+        return json_response(getattr(self.comprehend, method)(body))
+
+    def _invocations(self, request: Request, name: str) -> Response:
+        raw = request.get_data()
+        self._apply_fault("sagemaker")
+        result = self.sagemaker.invoke(name, raw, request.content_type or "")
+        return json_response(result, content_type="application/json")
+
+    def _health(self, request: Request) -> Response:
+        return json_response({"status": "ok", "image_model": self.sagemaker.generator.description})
+
+    def _faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method == "POST":
+            try:
+                self.faults.add(FaultRequest.model_validate(parse_json(request.get_data())).validated())
+            except (ValidationError, ValueError) as error:
+                raise AwsError("InvalidParameterException", str(error)) from None
+        return json_response(self.faults.pending(), content_type="application/json")
+
+    def warm_up(self) -> None:
+        """Load every model now instead of on the first call."""
+        self.comprehend.toxicity.score(["warm up"])
+        self.comprehend.language.detect("warm up the language model")
+        self.rekognition.nsfw.warm_up()
+        self.sagemaker.generator.warm_up()
+
+
+class StandinServer:
+    """The stand-ins on host:port (0 picks a free port), in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, s3_endpoint_url: str | None = None) -> None:
+        self.app = StandinApp(s3_endpoint_url=s3_endpoint_url)
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the stand-in server is not running")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    def start(self) -> StandinServer:
+        self._server = make_server(self._host, self._port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="standins", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def __enter__(self) -> StandinServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
