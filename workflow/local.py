@@ -144,6 +144,8 @@ class LocalEnvironment:
         self._standins = StandinServer(
             host="127.0.0.1", port=self._standins_port, s3_endpoint_url=self.moto_url
         )
+        # Models load before the first execution, not inside its 28 s.
+        self._standins.app.warm_up()
         self._standins.start()
         self.standins_url = self._standins.url
 
@@ -178,7 +180,7 @@ class LocalEnvironment:
             self.dispatcher.set_function_environment(function, variables)
 
     def reset(self) -> None:
-        """Back to the configuration the environment started with, and a fresh call log."""
+        """Back to the configuration the environment started with, a fresh call log and an empty bucket."""
         base = self._saved_function_environment()
         for name in self._configured:
             original = base.get(name, self._saved_environment.get(name))
@@ -189,6 +191,8 @@ class LocalEnvironment:
         self._configured.clear()
         self.dispatcher.clear_function_environments()
         self.dispatcher.invocations.clear()
+        for key in self.keys():
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
 
     def _saved_function_environment(self) -> dict[str, str]:
         return self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment

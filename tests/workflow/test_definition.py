@@ -1,0 +1,68 @@
+"""The ASL file itself: valid, fully substituted, and speaking the handlers' error vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from text2image import errors
+from text2image.catalogue import FUNCTIONS
+from workflow import ASL_FILE, REPO_ROOT
+from workflow.local import asl_substitutions, substitute_placeholders
+
+DEFINITION = ASL_FILE.read_text()
+
+
+def validate(path) -> subprocess.CompletedProcess:
+    validator = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
+    return subprocess.run(
+        [str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_definition_passes_asl_validator_as_written_and_as_deployed(tmp_path):
+    substituted = tmp_path / "deployed.asl.json"
+    substituted.write_text(substitute_placeholders(DEFINITION, asl_substitutions()))
+    for path in (ASL_FILE, substituted):
+        outcome = validate(path)
+        assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+
+
+def test_asl_validator_rejects_a_broken_definition(tmp_path):
+    broken = json.loads(DEFINITION)
+    broken["States"]["IsPromptSafe"]["Default"] = "NoSuchState"
+    path = tmp_path / "broken.asl.json"
+    path.write_text(json.dumps(broken))
+    assert validate(path).returncode != 0
+
+
+def test_every_placeholder_is_one_the_catalogue_provides_and_gets_substituted():
+    placeholders = set(re.findall(r"\$\{(\w+)\}", DEFINITION))
+    assert placeholders == {spec.asl_placeholder for spec in FUNCTIONS if spec.asl_placeholder}
+    assert "${" not in substitute_placeholders(DEFINITION, asl_substitutions())
+
+
+def test_the_timeout_is_in_the_file_and_inside_api_gateways_29_seconds():
+    assert 0 < json.loads(DEFINITION)["TimeoutSeconds"] < 29
+
+
+def test_every_error_the_asl_names_is_one_a_handler_can_raise():
+    definition = json.loads(DEFINITION)
+    named = {
+        error
+        for state in definition["States"].values()
+        for rule in state.get("Retry", []) + state.get("Catch", [])
+        for error in rule["ErrorEquals"]
+    }
+    ours = {name for name in named if not name.startswith(("States.", "Lambda."))}
+    assert ours, "the ASL retries or catches none of the handlers' errors"
+    for name in ours:
+        assert issubclass(getattr(errors, name), errors.WorkflowError), name
+
+
+def test_validation_errors_are_never_retried():
+    for state in json.loads(DEFINITION)["States"].values():
+        for rule in state.get("Retry", []):
+            assert "InvalidRequest" not in rule["ErrorEquals"]
+            assert "States.ALL" not in rule["ErrorEquals"]
