@@ -1,0 +1,124 @@
+"""The Comprehend stand-in through a real boto3 client."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from text2image.domain.verdicts import LanguageGuess, language_verdict
+from workflow.standins.text_models import LABELS
+
+BENIGN = [
+    "a jaguar in the Amazon rainforest",
+    "a watercolor painting of a lighthouse at dawn",
+    "a portrait of an astronaut riding a horse on mars",
+    "a knight fighting a dragon",
+]
+
+
+def detect(comprehend, *texts: str, language: str = "en") -> list[dict]:
+    response = comprehend.detect_toxic_content(
+        LanguageCode=language, TextSegments=[{"Text": text} for text in texts]
+    )
+    return response["ResultList"]
+
+
+def scores(result: dict) -> dict[str, float]:
+    return {label["Name"]: label["Score"] for label in result["Labels"]}
+
+
+def test_every_segment_gets_toxicity_and_the_seven_labels(comprehend):
+    results = detect(comprehend, *BENIGN)
+
+    assert len(results) == len(BENIGN)
+    for result in results:
+        assert set(scores(result)) == set(LABELS)
+        assert all(0 <= score <= 1 for score in [*scores(result).values(), result["Toxicity"]])
+
+
+def test_benign_prompts_score_low(comprehend):
+    for result in detect(comprehend, *BENIGN):
+        assert result["Toxicity"] < 0.5
+        assert max(scores(result).values()) < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("you are a worthless idiot", "INSULT"),
+        ("I will hurt you", "VIOLENCE_OR_THREAT"),
+        ("fuck this shit", "PROFANITY"),
+        ("immigrants are vermin", "HATE_SPEECH"),  # the model alone scores this low
+        ("a photo of a naked woman", "SEXUAL"),
+        ("a decapitated body", "GRAPHIC"),
+    ],
+)
+def test_offensive_prompts_are_flagged_under_the_right_label(comprehend, text, label):
+    (result,) = detect(comprehend, text)
+
+    assert result["Toxicity"] >= 0.5
+    assert scores(result)[label] >= 0.5
+    assert scores(result)[label] == max(scores(result).values())
+
+
+def test_at_most_ten_segments(comprehend):
+    assert len(detect(comprehend, *["a cat"] * 10)) == 10
+    with pytest.raises(ClientError) as error:
+        detect(comprehend, *["a cat"] * 11)
+    assert error.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_zero_segments_are_refused_by_the_service_too(standins):
+    # botocore refuses an empty list itself, so this one goes over raw HTTP.
+    response = requests.post(
+        standins.standins_url,
+        json={"LanguageCode": "en", "TextSegments": []},
+        headers={"X-Amz-Target": "Comprehend_20171127.DetectToxicContent"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["__type"] == "InvalidRequestException"
+
+
+def test_a_segment_is_limited_to_1_kb_of_utf8_not_to_1024_characters(comprehend):
+    assert detect(comprehend, "a" * 1024)
+    with pytest.raises(ClientError) as error:
+        detect(comprehend, "é" * 513)  # 513 characters, 1,026 bytes
+    assert error.value.response["Error"]["Code"] == "TextSizeLimitExceededException"
+    assert isinstance(error.value, comprehend.exceptions.TextSizeLimitExceededException)
+
+
+def test_only_english_is_supported(comprehend):
+    with pytest.raises(comprehend.exceptions.UnsupportedLanguageException):
+        detect(comprehend, "un chat", language="fr")
+
+
+def test_the_dominant_language_of_a_sentence(comprehend):
+    english = comprehend.detect_dominant_language(Text=BENIGN[0])["Languages"]
+    french = comprehend.detect_dominant_language(
+        Text="un jaguar dans la forêt amazonienne au lever du soleil"
+    )["Languages"]
+
+    assert english[0]["LanguageCode"] == "en" and english[0]["Score"] > 0.9
+    assert french[0]["LanguageCode"] == "fr" and french[0]["Score"] > 0.9
+
+
+def test_a_single_word_is_misdetected_and_the_fail_closed_rule_refuses_it(comprehend):
+    # langdetect calls "jaguar" Estonian, confidently. The workflow's rule
+    # refuses it with a reason instead of scoring it as English.
+    guesses = comprehend.detect_dominant_language(Text="jaguar")["Languages"]
+    verdict = language_verdict([LanguageGuess(g["LanguageCode"], g["Score"]) for g in guesses], 0.8)
+
+    assert guesses[0]["LanguageCode"] != "en"
+    assert not verdict.checkable
+    assert f"'{guesses[0]['LanguageCode']}'" in verdict.reason
+
+
+def test_the_language_of_the_same_text_is_always_the_same(comprehend):
+    answers = {str(comprehend.detect_dominant_language(Text="a cat")["Languages"]) for _ in range(5)}
+    assert len(answers) == 1
+
+
+def test_text_without_letters_has_no_language(comprehend):
+    assert comprehend.detect_dominant_language(Text="12345 !!!")["Languages"] == []
