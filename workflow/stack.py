@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 from types import FrameType
 
 from text2image.observability import logger
@@ -46,6 +47,8 @@ def main(argv: list[str]) -> int:
     # The handlers' JSON logs would drown the URLs; POWERTOOLS_LOG_LEVEL=INFO brings them back.
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Metrics are off locally; Powertools still warns on every call that it has none.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     print(
         "Starting moto (S3, Step Functions) and the stand-ins (Comprehend, Rekognition, SDXL)...", flush=True
     )

@@ -8,7 +8,6 @@ handlers' environment) away from the in-process `local_env` of other tests.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from workflow import REPO_ROOT
 from workflow.standins.admin import clear_faults
@@ -28,6 +27,8 @@ from workflow.standins.admin import clear_faults
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 STARTUP_SECONDS = 300
+# A generation on CPU takes seconds, not milliseconds; far inside this.
+expect.set_options(timeout=60_000)
 
 
 @dataclass
@@ -58,36 +59,37 @@ def stack() -> Iterator[RunningStack]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
     output: list[str] = []
 
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             output.append(line)
-            lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    urls: dict[str, str] = {}
     deadline = time.monotonic() + STARTUP_SECONDS
-    while "Ready." not in "".join(output):
+    while not any(line.startswith("Ready.") for line in output):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail("`python -m workflow local` did not start:\n" + "".join(output)[-4000:])
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        match = re.match(r"^([a-zA-Z -]+?)(?: \(.*\))?:\s+(http://\S+)", line)
-        if match:
-            urls[match.group(1).strip()] = match.group(2)
-    running = RunningStack(
-        process=process,
-        url=urls["frontend"].rstrip("/"),
-        standins_url=urls["stand-ins"],
-        moto_url=urls["moto"],
-        output=output,
-    )
+        time.sleep(0.2)
+    # "frontend:   http://127.0.0.1:PORT/" and the like, as a user reads them.
+    urls = {
+        match.group(1): match.group(2)
+        for match in (re.match(r"^([a-z-]+)(?: \(.*\))?:\s+(http://\S+)", line) for line in output)
+        if match
+    }
+    try:
+        running = RunningStack(
+            process=process,
+            url=urls["frontend"].rstrip("/"),
+            standins_url=urls["stand-ins"],
+            moto_url=urls["moto"],
+            output=output,
+        )
+    except KeyError:
+        process.kill()
+        raise
     yield running
 
     # Ctrl-C must stop everything cleanly.

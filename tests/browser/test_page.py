@@ -87,7 +87,7 @@ def test_an_image_the_moderation_flags_shows_the_image_rejection(page: Page, sta
     rejection = page.locator("#result .notice.rejected")
     expect(rejection).to_have_attribute("data-stage", "image")
     expect(rejection).to_contain_text("Rejected by the image check, after the image was drawn")
-    expect(rejection.locator(".label-name").first).to_contain_text("Nudity")
+    expect(rejection.locator(".label-name").filter(has_text="Nudity").first).to_be_visible()
     expect(rejection).to_contain_text("The image was not published")
 
 
