@@ -20,15 +20,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-LABELS = (
-    "PROFANITY",
-    "HATE_SPEECH",
-    "INSULT",
-    "GRAPHIC",
-    "HARASSMENT_OR_ABUSE",
-    "SEXUAL",
-    "VIOLENCE_OR_THREAT",
-)
+from text2image.config import TOXICITY_LABELS
+
+# Comprehend's seven label names, as the workflow's configuration knows them.
+LABELS = TOXICITY_LABELS
 
 
 def _words(*words: str) -> re.Pattern[str]:
