@@ -91,29 +91,6 @@ def invalid_request(reason: str) -> tuple[int, dict[str, Any]]:
 # --- what the API needs from the local stack --------------------------------------
 
 
-class StateView(BaseModel):
-    """One state of an execution, as the console's timeline shows it."""
-
-    name: str
-    type: str
-    input: Any = None
-    output: Any = None
-    started: datetime
-    ended: datetime | None = None
-    duration_ms: float | None = None
-    attempts: int = 0
-    retries: int = 0
-    errors: list[str] = []
-
-    @classmethod
-    def of(cls, record: StateRecord) -> StateView:
-        return cls(
-            **record.model_dump(),
-            duration_ms=record.duration_ms,
-            retries=record.retries,
-        )
-
-
 class ExecutionSummary(BaseModel):
     id: str
     arn: str
@@ -131,7 +108,7 @@ class ExecutionSummary(BaseModel):
 
 class ExecutionDetail(ExecutionSummary):
     body: dict[str, Any] | None = None
-    states: list[StateView] = []
+    states: list[StateRecord] = []
 
 
 class ApiBackend(Protocol):
@@ -246,7 +223,7 @@ class LocalBackend:
             stopped=result.stopped,
             duration_ms=_duration_ms(result.started, result.stopped),
             body=body,
-            states=[StateView.of(record) for record in result.history],
+            states=list(result.history),
         )
         if not running:
             self._ended[arn] = detail

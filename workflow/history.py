@@ -6,10 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 
 class StateRecord(BaseModel):
+    """One state of an execution, as the console's timeline shows it."""
+
     name: str
     type: str
     input: Any = None
@@ -19,10 +21,12 @@ class StateRecord(BaseModel):
     attempts: int = 0
     errors: list[str] = []
 
+    @computed_field
     @property
     def retries(self) -> int:
         return max(self.attempts - 1, 0)
 
+    @computed_field
     @property
     def duration_ms(self) -> float | None:
         if self.ended is None:
