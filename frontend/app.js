@@ -3,18 +3,6 @@
 "use strict";
 
 const MAX_SEED = 4294967295;
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
 
 // "HARASSMENT_OR_ABUSE" -> "Harassment or abuse"; Rekognition's names are already readable.
 function labelName(name) {
