@@ -37,7 +37,7 @@ def test_the_answer_is_a_png_of_the_requested_size(sagemaker):
     assert (image.format, image.size) == ("PNG", (640, 1536))
 
 
-def test_a_side_that_is_a_multiple_of_8_but_not_16_keeps_its_size(sagemaker):
+def test_a_side_that_is_a_multiple_of_8_but_not_32_keeps_its_size(sagemaker):
     assert size(invoke(sagemaker, width=264, height=256)) == (264, 256)
 
 
