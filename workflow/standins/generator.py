@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import threading
 import warnings
 from dataclasses import dataclass
@@ -128,6 +129,27 @@ def build_tiny_pipeline(target: Path) -> None:
     (target / "BUILD_VERSION").write_text(TINY_MODEL_VERSION)
 
 
+def ensure_tiny_pipeline(target: Path = TINY_MODEL_DIR) -> Path:
+    """The tiny pipeline's folder, built first if it is missing or from an older
+    version of this code. It is built aside and renamed into place, so that two
+    processes starting at once never load a half-written folder."""
+    stamp = target / "BUILD_VERSION"
+    if stamp.exists() and stamp.read_text() == TINY_MODEL_VERSION:
+        return target
+    staging = target.with_name(f"{target.name}.{os.getpid()}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    build_tiny_pipeline(staging)
+    if stamp.exists() and stamp.read_text() == TINY_MODEL_VERSION:  # another process won the race
+        shutil.rmtree(staging, ignore_errors=True)
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:  # built by another process in the meantime
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
 def _without_onednn(module: Any) -> None:
     """Run a module with PyTorch's native convolutions instead of oneDNN's.
 
@@ -173,13 +195,15 @@ class ImageGenerator:
             library.logging.set_verbosity_error()
             library.logging.disable_progress_bar()
 
-        source = self.model
-        if not source:
-            stamp = TINY_MODEL_DIR / "BUILD_VERSION"
-            if not stamp.exists() or stamp.read_text() != TINY_MODEL_VERSION:
-                build_tiny_pipeline(TINY_MODEL_DIR)
-            source = str(TINY_MODEL_DIR)
-        pipeline = AutoPipelineForText2Image.from_pretrained(source, local_files_only=True)
+        source = self.model or str(ensure_tiny_pipeline())
+        try:
+            pipeline = AutoPipelineForText2Image.from_pretrained(source, local_files_only=True)
+        except (OSError, ValueError) as error:
+            raise RuntimeError(
+                f"LOCAL_IMAGE_MODEL={source!r} is neither a folder holding a diffusers text-to-image "
+                "pipeline nor a model already in the local Hugging Face cache (nothing is downloaded): "
+                f"{error}"
+            ) from error
         if getattr(pipeline, "safety_checker", None) is not None:
             pipeline.safety_checker = None  # Rekognition moderates; the stand-in must not pre-filter.
         pipeline.set_progress_bar_config(disable=True)
