@@ -156,7 +156,7 @@ def test_a_storage_failure_ends_in_storage_failed_and_publishes_nothing(env: Loc
 
 
 def test_a_moderation_failure_ends_in_moderation_failed_and_discards_the_image(env: LocalEnvironment):
-    # count covers the SDK's own retries inside each attempt, too.
+    # Enough for every attempt, each of which makes two SDK calls.
     inject_fault(env.standins_url, "rekognition", "error", count=100)
     result = env.run({"prompt": BENIGN})
 
@@ -164,6 +164,9 @@ def test_a_moderation_failure_ends_in_moderation_failed_and_discards_the_image(e
     assert result.body["error"] == "ModerationFailed"
     assert result.state("ModerateImage").attempts == 4  # three retries of a transient error
     assert env.keys("staging/") == []
+    # The SDK retries once inside each attempt, no more: 4 attempts, 8 calls.
+    (pending,) = requests.get(f"{env.standins_url}/_admin/faults", timeout=10).json()["rekognition"]
+    assert 100 - pending["remaining"] == 8
 
 
 @pytest.mark.parametrize(

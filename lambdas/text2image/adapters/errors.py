@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 
 from text2image.errors import WorkflowError
+
+# Comprehend, Rekognition and S3 clients: one quick SDK retry for a dropped
+# connection or a momentary throttle. The state machine's Retry owns the backoff,
+# so the two layers make at most two calls per attempt it counts.
+SERVICE_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=3)
 
 THROTTLING_CODES = frozenset(
     {

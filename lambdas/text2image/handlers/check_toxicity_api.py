@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
 from text2image.domain.prompts import TooManySegments
@@ -20,7 +21,7 @@ from text2image.observability import logger, metrics, tracer
 from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
-analyzer = ComprehendTextAnalyzer(boto3.client("comprehend"))
+analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
 # Behind CloudFront the API is reached under /api.
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
 

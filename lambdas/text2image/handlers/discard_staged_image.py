@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.s3 import ImageBucket
 from text2image.config import DiscardConfig
 from text2image.domain.storage import published_key, quarantine_key, staging_key
@@ -22,7 +23,7 @@ from text2image.models import DiscardInput, DiscardResult
 from text2image.observability import logger, observed_handler
 
 config = DiscardConfig.from_env()
-bucket = ImageBucket(boto3.client("s3"), config.bucket)
+bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 
 
 @observed_handler

@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.s3 import ImageBucket
 from text2image.adapters.sagemaker import SdxlEndpoint
 from text2image.config import GenerationConfig
@@ -35,7 +36,7 @@ endpoint = SdxlEndpoint(
     ),
     config.endpoint_name,
 )
-bucket = ImageBucket(boto3.client("s3"), config.bucket)
+bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 
 
 @observed_handler

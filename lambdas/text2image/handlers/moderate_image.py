@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.rekognition import RekognitionModerator
 from text2image.config import ModerationConfig
 from text2image.contract import Stage
@@ -16,7 +17,7 @@ from text2image.models import ImageCheck, ModerateInput
 from text2image.observability import count_rejection, observed_handler
 
 config = ModerationConfig.from_env()
-moderator = RekognitionModerator(boto3.client("rekognition"))
+moderator = RekognitionModerator(boto3.client("rekognition", config=SERVICE_CLIENT_CONFIG))
 
 
 @observed_handler

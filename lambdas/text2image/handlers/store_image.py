@@ -12,6 +12,7 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.s3 import ImageBucket
 from text2image.config import StorageConfig
 from text2image.domain.storage import image_metadata, published_key
@@ -20,7 +21,7 @@ from text2image.models import StoredImage, StoreInput
 from text2image.observability import logger, metrics, observed_handler
 
 config = StorageConfig.from_env()
-bucket = ImageBucket(boto3.client("s3"), config.bucket)
+bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 
 
 @observed_handler
