@@ -355,22 +355,26 @@ class LocalApi:
             return None
         return request.get_data(cache=True)
 
-    def generate(self, request: Request) -> Response:
+    def _validated(self, request: Request, schema: dict[str, Any]) -> dict[str, Any] | Response:
+        """The body, checked as API Gateway's request model checks it, or the refusal."""
         raw = self._body(request)
         if raw is None:
             return json_response(413, {"message": "Request too long"})
-        body, reason = validate_body(raw, GENERATE_REQUEST_SCHEMA)
+        body, reason = validate_body(raw, schema)
         if body is None:
             return json_response(*invalid_request(reason or "the body is not valid"))
+        return body
+
+    def generate(self, request: Request) -> Response:
+        body = self._validated(request, GENERATE_REQUEST_SCHEMA)
+        if isinstance(body, Response):
+            return body
         return json_response(*self.backend.generate(body, self.timeout))
 
     def check_toxicity(self, request: Request) -> Response:
-        raw = self._body(request)
-        if raw is None:
-            return json_response(413, {"message": "Request too long"})
-        body, reason = validate_body(raw, CHECK_TOXICITY_REQUEST_SCHEMA)
-        if body is None:
-            return json_response(*invalid_request(reason or "the body is not valid"))
+        refusal = self._validated(request, CHECK_TOXICITY_REQUEST_SCHEMA)
+        if isinstance(refusal, Response):
+            return refusal
         event = proxy_event(request, resource="/check-toxicity")
         return proxy_response(self.backend.invoke_function(CHECK_TOXICITY_FUNCTION, event))
 

@@ -34,4 +34,4 @@ class NsfwModel:
 
     def score(self, image: Any) -> float:
         """The probability (0..1) that a PIL image is pornographic."""
-        return self._model().score(image.convert("RGB"))
+        return self._model().score(image if image.mode == "RGB" else image.convert("RGB"))
