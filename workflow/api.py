@@ -17,7 +17,6 @@ import base64
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from typing import Any, Protocol
 
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -40,7 +39,8 @@ from text2image.contract import (
     http_response,
 )
 from workflow import REPO_ROOT
-from workflow.history import StateRecord
+from workflow.history import StateRecord, duration_ms
+from workflow.local import RunResult
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
 # API Gateway's default integration timeout; the state machine's own is 28 s.
@@ -103,7 +103,11 @@ class ExecutionSummary(BaseModel):
     http_status: int | None = None
     started: datetime
     stopped: datetime | None = None
-    duration_ms: float | None = None
+
+    @computed_field
+    @property
+    def duration_ms(self) -> float | None:
+        return duration_ms(self.started, self.stopped)
 
 
 class ExecutionDetail(ExecutionSummary):
@@ -131,37 +135,23 @@ def _outcome(status: str, body: Mapping[str, Any] | None) -> str:
     return "RUNNING"
 
 
-def _duration_ms(started: datetime, stopped: datetime | None) -> float | None:
-    return round((stopped - started).total_seconds() * 1000, 1) if stopped else None
-
-
 class LocalBackend:
-    """The API's view of a running `workflow.local.LocalEnvironment`.
-
-    Calls into the environment are serialised (its boto3 clients are made per
-    call, and boto3's default session is not safe to share across threads);
-    waiting for an execution is not, so runs proceed in parallel.
-    """
+    """The API's view of a running `workflow.local.LocalEnvironment`. Its clients
+    are shared safely between threads, so runs proceed in parallel."""
 
     def __init__(self, env: Any) -> None:
         self.env = env
-        self._lock = threading.Lock()
         # Ended executions never change: describe each once.
         self._ended: dict[str, ExecutionDetail] = {}
 
     def generate(self, body: dict[str, Any], timeout: float) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            arn = self.env.start_execution(body)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                status = self.env.sfn.describe_execution(executionArn=arn)["status"]
-            if status != "RUNNING":
-                detail = self._detail(arn)
-                return detail.http_status or 502, dict(detail.body or {})
-            time.sleep(0.05)
-        # As API Gateway does when the integration does not answer in time.
-        return http_response("TIMED_OUT", execution_id=arn)
+        arn = self.env.start_execution(body)
+        try:
+            detail = self._record(self.env.wait(arn, timeout=timeout))
+        except TimeoutError:
+            # As API Gateway does when the integration does not answer in time.
+            return http_response("TIMED_OUT", execution_id=arn)
+        return detail.http_status or 502, dict(detail.body or {})
 
     def invoke_function(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
         payload, function_error = self.env.dispatcher.invoke(name, json.dumps(event))
@@ -172,13 +162,13 @@ class LocalBackend:
         return answer
 
     def executions(self, limit: int) -> list[ExecutionSummary]:
-        with self._lock:
-            listed = self.env.list_executions(limit)
-        return [self._summary(item) for item in listed]
+        return [self._summary(item) for item in self.env.list_executions(limit)]
 
     def execution(self, execution_id: str) -> ExecutionDetail | None:
-        arn = self._arn(execution_id)
-        return self._detail(arn) if arn else None
+        try:
+            return self._detail(self.env.execution_arn(execution_id))
+        except self.env.sfn.exceptions.ExecutionDoesNotExist:
+            return None
 
     def local_info(self) -> dict[str, str]:
         return {
@@ -188,31 +178,26 @@ class LocalBackend:
             "state_machine_arn": self.env.state_machine_arn,
         }
 
-    def _arn(self, execution_id: str) -> str | None:
-        with self._lock:
-            listed = self.env.list_executions(1000)
-        return next((item["executionArn"] for item in listed if item["name"] == execution_id), None)
-
     def _summary(self, item: Mapping[str, Any]) -> ExecutionSummary:
-        arn = item["executionArn"]
-        if arn in self._ended:
-            return ExecutionSummary(**self._ended[arn].model_dump(exclude={"body", "states"}))
         if item["status"] == "RUNNING":
             return ExecutionSummary(
-                id=item["name"], arn=arn, status="RUNNING", outcome="RUNNING", started=item["startDate"]
+                id=item["name"],
+                arn=item["executionArn"],
+                status="RUNNING",
+                outcome="RUNNING",
+                started=item["startDate"],
             )
-        return ExecutionSummary(**self._detail(arn).model_dump(exclude={"body", "states"}))
+        return ExecutionSummary(**self._detail(item["executionArn"]).model_dump(exclude={"body", "states"}))
 
     def _detail(self, arn: str) -> ExecutionDetail:
-        if arn in self._ended:
-            return self._ended[arn]
-        with self._lock:
-            result = self.env.describe(arn)
+        return self._ended.get(arn) or self._record(self.env.describe(arn))
+
+    def _record(self, result: RunResult) -> ExecutionDetail:
         running = result.status == "RUNNING"
         body = None if running else result.body
         detail = ExecutionDetail(
-            id=arn.rsplit(":", 1)[-1],
-            arn=arn,
+            id=result.execution_arn.rsplit(":", 1)[-1],
+            arn=result.execution_arn,
             status=result.status,
             outcome=_outcome(result.status, body),
             stage=(body or {}).get("stage"),
@@ -221,12 +206,11 @@ class LocalBackend:
             http_status=None if running else result.http_status,
             started=result.started,
             stopped=result.stopped,
-            duration_ms=_duration_ms(result.started, result.stopped),
             body=body,
             states=list(result.history),
         )
         if not running:
-            self._ended[arn] = detail
+            self._ended[result.execution_arn] = detail
         return detail
 
 

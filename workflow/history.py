@@ -9,6 +9,11 @@ from typing import Any
 from pydantic import BaseModel, computed_field
 
 
+def duration_ms(started: datetime, ended: datetime | None) -> float | None:
+    """Milliseconds from start to end, or None while it runs."""
+    return None if ended is None else round((ended - started).total_seconds() * 1000, 1)
+
+
 class StateRecord(BaseModel):
     """One state of an execution, as the console's timeline shows it."""
 
@@ -29,9 +34,7 @@ class StateRecord(BaseModel):
     @computed_field
     @property
     def duration_ms(self) -> float | None:
-        if self.ended is None:
-            return None
-        return round((self.ended - self.started).total_seconds() * 1000, 1)
+        return duration_ms(self.started, self.ended)
 
 
 def _json(text: str | None) -> Any:

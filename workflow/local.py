@@ -105,6 +105,13 @@ class LocalEnvironment:
         self._moto_port = moto_port or free_port()
         self._standins_port = standins_port
         self.moto_url = f"http://127.0.0.1:{self._moto_port}"
+        # Made once: boto3 clients are safe to share between threads, and
+        # creating one per call costs more than most calls to moto.
+        session = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
+        )
+        self.s3: Any = session.client("s3", endpoint_url=self.moto_url)
+        self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
@@ -224,16 +231,6 @@ class LocalEnvironment:
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
 
-    # --- clients --------------------------------------------------------------
-
-    @property
-    def s3(self) -> Any:
-        return boto3.client("s3", region_name=REGION, endpoint_url=self.moto_url)
-
-    @property
-    def sfn(self) -> Any:
-        return boto3.client("stepfunctions", region_name=REGION, endpoint_url=self.moto_url)
-
     def keys(self, prefix: str = "") -> list[str]:
         """Every object key in the image bucket under a prefix."""
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
@@ -279,6 +276,10 @@ class LocalEnvironment:
             body=body,
             history=state_records(events),
         )
+
+    def execution_arn(self, name: str) -> str:
+        """The ARN of this state machine's execution called `name`."""
+        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
     def list_executions(self, limit: int = 50) -> list[dict[str, Any]]:
         """The most recent executions first: arn, name, status, start and stop."""

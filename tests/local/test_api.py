@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,12 +22,14 @@ T0 = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:text2image:"
 
 
-class ScriptedSfn:
-    def __init__(self, env: ScriptedEnvironment) -> None:
-        self.env = env
+class ExecutionDoesNotExist(Exception):
+    pass
 
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:
-        return {"status": self.env.ended[executionArn]["status"]}
+
+class ScriptedSfn:
+    """What the backend reads of a Step Functions client: its exception classes."""
+
+    exceptions = SimpleNamespace(ExecutionDoesNotExist=ExecutionDoesNotExist)
 
 
 class ScriptedDispatcher:
@@ -58,7 +62,7 @@ class ScriptedEnvironment:
         self.outcome = {"status": status, "output": output, "error": error, "cause": "a fixed cause"}
         self.started: list[dict[str, Any]] = []
         self.ended: dict[str, dict[str, Any]] = {}
-        self.sfn = ScriptedSfn(self)
+        self.sfn = ScriptedSfn()
         self.dispatcher = ScriptedDispatcher()
 
     def start_execution(self, body: dict[str, Any]) -> str:
@@ -67,7 +71,18 @@ class ScriptedEnvironment:
         self.ended[arn] = dict(self.outcome)
         return arn
 
+    def execution_arn(self, name: str) -> str:
+        return f"{ARN_PREFIX}{name}"
+
+    def wait(self, arn: str, timeout: float) -> RunResult:
+        if self.ended[arn]["status"] == "RUNNING":
+            time.sleep(timeout)
+            raise TimeoutError(arn)
+        return self.describe(arn)
+
     def describe(self, arn: str) -> RunResult:
+        if arn not in self.ended:
+            raise ExecutionDoesNotExist(arn)
         ended = self.ended[arn]
         status, body = http_response(ended["status"], ended["output"], ended["error"], ended["cause"], arn)
         return RunResult(
