@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from pydantic import ValidationError
@@ -14,6 +18,22 @@ from text2image.contract import DEFAULT_SIZE, SDXL_SIZES, GenerateRequest
 from text2image.handlers.common import describe
 from text2image.observability import logger
 from workflow.local import LocalEnvironment, RunResult
+
+
+@contextmanager
+def console_environment(**kwargs: Any) -> Iterator[LocalEnvironment]:
+    """The local environment for someone at a terminal: the handlers' JSON logs
+    (POWERTOOLS_LOG_LEVEL=INFO brings them back) and EMF metrics stay out of the way."""
+    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # With metrics off, Powertools still warns on every call that it has none.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    print(
+        "Starting local AWS: moto (S3, Step Functions) and the stand-ins (Comprehend, Rekognition, SDXL)...",
+        flush=True,
+    )
+    with LocalEnvironment.running(**kwargs) as env:
+        yield env
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,13 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Invalid request: {describe(error)}", file=sys.stderr)
         return 2
 
-    # Keep the handlers' JSON logs and EMF metrics out of the report.
-    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    print(
-        "Starting local AWS: moto (S3, Step Functions) and the stand-ins (Comprehend, Rekognition, SDXL)..."
-    )
-    with LocalEnvironment.running() as env:
+    with console_environment() as env:
         result = env.run(request)
         print(report(result))
         if result.body.get("status") == "APPROVED":

@@ -7,16 +7,12 @@ Rekognition, the SDXL endpoint), the local API and the page on the API's origin.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import signal
 import threading
-import warnings
 from types import FrameType
 
-from text2image.observability import logger
 from workflow.api import INTEGRATION_TIMEOUT_SECONDS, ApiServer, LocalApi, LocalBackend
-from workflow.local import LocalEnvironment
+from workflow.cli import console_environment
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -44,18 +40,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    # The handlers' JSON logs would drown the URLs; POWERTOOLS_LOG_LEVEL=INFO brings them back.
-    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # Metrics are off locally; Powertools still warns on every call that it has none.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
-    print(
-        "Starting moto (S3, Step Functions) and the stand-ins (Comprehend, Rekognition, SDXL)...", flush=True
-    )
-    environment = {"POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true")}
-    with LocalEnvironment.running(
-        environment=environment, moto_port=args.moto_port, standins_port=args.standins_port
-    ) as env:
+    with console_environment(moto_port=args.moto_port, standins_port=args.standins_port) as env:
         server = ApiServer(LocalApi(LocalBackend(env), timeout=args.timeout), host=args.host, port=args.port)
         server.start()
         try:
