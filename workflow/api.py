@@ -35,8 +35,8 @@ from werkzeug.wrappers import Request, Response
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
-    INVALID_REQUEST_ERROR,
     http_response,
+    invalid_request_body,
 )
 from workflow import REPO_ROOT
 from workflow.history import StateRecord, duration_ms
@@ -76,16 +76,6 @@ def validate_body(raw: bytes, schema: Mapping[str, Any]) -> tuple[dict[str, Any]
     if errors:
         return None, "; ".join(_schema_message(error) for error in errors[:3])
     return body, None
-
-
-def invalid_request(reason: str) -> tuple[int, dict[str, Any]]:
-    # The shape of the CDK's BAD_REQUEST_BODY gateway response.
-    return 400, {
-        "status": "FAILED",
-        "error": INVALID_REQUEST_ERROR,
-        "message": f"Invalid request: {reason}",
-        "execution_id": None,
-    }
 
 
 # --- what the API needs from the local stack --------------------------------------
@@ -346,7 +336,7 @@ class LocalApi:
             return json_response(413, {"message": "Request too long"})
         body, reason = validate_body(raw, schema)
         if body is None:
-            return json_response(*invalid_request(reason or "the body is not valid"))
+            return json_response(400, invalid_request_body(reason or "the body is not valid"))
         return body
 
     def generate(self, request: Request) -> Response:

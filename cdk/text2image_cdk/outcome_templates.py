@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from text2image.contract import OUTCOME_RULES, UNKNOWN_FAILURE_MESSAGE, OutcomeRule
+from text2image.contract import OUTCOME_RULES, UNKNOWN_FAILURE_MESSAGE, OutcomeRule, invalid_request_body
 
 # Fixed text goes into the template as a JSON string literal. VTL would read
 # `$` and `#` in it as references and directives, so those are escaped too.
@@ -101,9 +101,6 @@ START_FAILED_TEMPLATE = (
 )
 
 # What API Gateway's request validator answers, in the contract's error shape.
-INVALID_BODY_TEMPLATE = (
-    '{"status": "FAILED", "error": "InvalidRequest", '
-    '"message": "Invalid request: $context.error.validationErrorString", "execution_id": null}'
-)
+INVALID_BODY_TEMPLATE = json.dumps(invalid_request_body("$context.error.validationErrorString"))
 
 HTTP_STATUSES: tuple[int, ...] = tuple(sorted({rule.http_status for rule in OUTCOME_RULES} | {502}))

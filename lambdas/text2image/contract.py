@@ -196,6 +196,14 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
 UNKNOWN_FAILURE_MESSAGE = "The request failed. Try again later."
 
 
+def invalid_request_body(reason: str) -> dict[str, Any]:
+    """The 400 answer to a body the request model refuses: API Gateway's gateway
+    response and the local API's both answer in this shape."""
+    return ErrorResponse(
+        status="FAILED", error=INVALID_REQUEST_ERROR, message=f"Invalid request: {reason}"
+    ).model_dump()
+
+
 def http_response(
     execution_status: str,
     output: dict[str, Any] | None = None,
