@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import time
 import uuid
@@ -29,7 +28,8 @@ import requests
 from moto.server import ThreadedMotoServer
 from pydantic import BaseModel
 
-from text2image.catalogue import FUNCTIONS
+from text2image import catalogue
+from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from workflow import ASL_FILE
 from workflow.history import StateRecord, state_records
@@ -49,8 +49,6 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
-
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 class RunResult(BaseModel):
@@ -76,17 +74,12 @@ class RunResult(BaseModel):
 
 
 def substitute_placeholders(definition: str, values: Mapping[str, str]) -> str:
-    """Fill every `${Name}` of the ASL file; an unknown or missing one is an error."""
-    missing = sorted(set(_PLACEHOLDER.findall(definition)) - set(values))
-    if missing:
-        raise ValueError(f"the ASL file has placeholders nobody provides: {missing}")
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)
+    """Fill every `${Name}` of the ASL file, as CloudFormation's substitutions do."""
+    return ASL_PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)
 
 
 def asl_substitutions(region: str = REGION) -> dict[str, str]:
-    return {
-        spec.asl_placeholder: function_arn(region, spec.name) for spec in FUNCTIONS if spec.asl_placeholder
-    }
+    return catalogue.asl_substitutions(ASL_FILE.read_text(), lambda name: function_arn(region, name))
 
 
 def free_port() -> int:

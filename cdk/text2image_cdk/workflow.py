@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from aws_cdk import RemovalPolicy, Stack
@@ -12,24 +11,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from text2image.catalogue import FUNCTIONS
+from text2image.catalogue import FUNCTIONS, asl_substitutions
 
 from .functions import retention
 from .paths import ASL_FILE
-
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-
-
-def asl_substitutions(functions: Mapping[str, lambda_.IFunction]) -> dict[str, str]:
-    """Every placeholder of the ASL file mapped to its function's ARN; a
-    placeholder the catalogue does not know fails the synth."""
-    substitutions = {
-        spec.asl_placeholder: functions[spec.name].function_arn for spec in FUNCTIONS if spec.asl_placeholder
-    }
-    missing = sorted(set(PLACEHOLDER.findall(ASL_FILE.read_text())) - set(substitutions))
-    if missing:
-        raise ValueError(f"{ASL_FILE.name} has placeholders the catalogue does not fill: {missing}")
-    return substitutions
 
 
 class Workflow(Construct):
@@ -64,13 +49,14 @@ class Workflow(Construct):
                 resources=[functions[spec.name].function_arn for spec in FUNCTIONS if spec.asl_placeholder],
             )
         )
+        definition = ASL_FILE.read_text()
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.EXPRESS,
             # TimeoutSeconds lives in the ASL file itself: CDK ignores `timeout=` here.
-            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text()),
-            definition_substitutions=asl_substitutions(functions),
+            definition_body=sfn.DefinitionBody.from_string(definition),
+            definition_substitutions=asl_substitutions(definition, lambda name: functions[name].function_arn),
             role=self.role,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True

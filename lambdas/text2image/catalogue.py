@@ -6,6 +6,8 @@ configuration it reads. Pure Python: no AWS imports.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from text2image.config import (
@@ -77,5 +79,21 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 ASL_PATH = "asl/text2image.asl.json"
 
 
+ASL_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
 def function(name: str) -> FunctionSpec:
     return next(spec for spec in FUNCTIONS if spec.name == name)
+
+
+def asl_substitutions(definition: str, function_arn: Callable[[str], str]) -> dict[str, str]:
+    """Every `${...}` placeholder of the ASL definition mapped to its function's
+    ARN (`function_arn(name)`), for the CDK stack and the local runner alike; a
+    placeholder the catalogue does not fill is an error."""
+    substitutions = {
+        spec.asl_placeholder: function_arn(spec.name) for spec in FUNCTIONS if spec.asl_placeholder
+    }
+    missing = sorted(set(ASL_PLACEHOLDER.findall(definition)) - set(substitutions))
+    if missing:
+        raise ValueError(f"the ASL file has placeholders the catalogue does not fill: {missing}")
+    return substitutions

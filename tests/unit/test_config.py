@@ -1,6 +1,6 @@
 import pytest
 
-from text2image.catalogue import FUNCTIONS
+from text2image.catalogue import FUNCTIONS, asl_substitutions
 from text2image.config import (
     ConfigurationError,
     DiscardConfig,
@@ -57,3 +57,12 @@ def test_every_catalogued_handler_exists_and_its_config_lists_its_variables():
         assert attribute == "handler"
         assert importlib.util.find_spec(module_name) is not None, spec.handler
         assert spec.config.env_names(), spec.name
+
+
+def test_asl_placeholders_map_to_function_arns_and_an_unknown_one_is_refused():
+    definition = '{"Resource": "${GenerateImageFunctionArn}"}'
+    substitutions = asl_substitutions(definition, lambda name: f"arn:{name}")
+
+    assert substitutions["GenerateImageFunctionArn"] == "arn:GenerateImage"
+    with pytest.raises(ValueError, match="NoSuchFunctionArn"):
+        asl_substitutions('{"Resource": "${NoSuchFunctionArn}"}', lambda name: f"arn:{name}")
