@@ -135,7 +135,7 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def _method_options(self, model: str, site_origin: str) -> dict[str, Any]:
+    def _method_options(self, model: str) -> dict[str, Any]:
         return {
             "request_validator": self.validator,
             "request_models": {JSON: self.models[model]},
@@ -161,7 +161,7 @@ class Api(Construct):
             ],
         )
         self._add_generate(state_machine, site_origin, cors)
-        self._add_check_toxicity(check_toxicity, site_origin, cors)
+        self._add_check_toxicity(check_toxicity, cors)
         for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
             self.rest_api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
@@ -225,18 +225,16 @@ class Api(Construct):
                 apigw.MethodResponse(status_code=str(status), response_parameters={ALLOW_ORIGIN: True})
                 for status in HTTP_STATUSES
             ],
-            **self._method_options("GenerateRequest", site_origin),
+            **self._method_options("GenerateRequest"),
         )
         self.methods.append(method)
 
-    def _add_check_toxicity(
-        self, function: lambda_.IFunction, site_origin: str, cors: apigw.CorsOptions
-    ) -> None:
+    def _add_check_toxicity(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
         resource = self.rest_api.root.add_resource("check-toxicity", default_cors_preflight_options=cors)
         # Proxy integration: the function's Powertools resolver shapes the answer.
         method = resource.add_method(
             "POST",
             apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
-            **self._method_options("CheckToxicityRequest", site_origin),
+            **self._method_options("CheckToxicityRequest"),
         )
         self.methods.append(method)

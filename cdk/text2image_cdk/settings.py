@@ -9,12 +9,12 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from constructs import Node
 
 ApiAuth = Literal["none", "apiKey", "iam"]
-API_AUTH_MODES: tuple[str, ...] = ("none", "apiKey", "iam")
+API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
 
 DEFAULT_REGION = "us-east-1"
 

@@ -13,7 +13,12 @@ QUARANTINE_PREFIX: str = DiscardConfig.model_fields["quarantine_prefix"].default
 PUBLISHED_PREFIX: str = StorageConfig.model_fields["published_prefix"].default
 
 
-def private_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.Bucket:
+def private_bucket(
+    scope: Construct,
+    construct_id: str,
+    object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    **kwargs: object,
+) -> s3.Bucket:
     """Private, encrypted, TLS only; emptied and deleted with the stack (see README, teardown)."""
     return s3.Bucket(
         scope,
@@ -21,7 +26,7 @@ def private_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         encryption=s3.BucketEncryption.S3_MANAGED,
         enforce_ssl=True,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        object_ownership=object_ownership,
         removal_policy=RemovalPolicy.DESTROY,
         auto_delete_objects=True,
         **kwargs,  # type: ignore[arg-type]
@@ -39,15 +44,10 @@ class Buckets(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(90))],
         )
         # CloudFront standard logs are delivered with ACLs, so they get their own bucket.
-        self.cdn_logs = s3.Bucket(
+        self.cdn_logs = private_bucket(
             self,
             "CdnLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=True,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="cdn-logs/",
             lifecycle_rules=[s3.LifecycleRule(id="ExpireCdnLogs", expiration=Duration.days(90))],
