@@ -10,10 +10,14 @@ A fault applies to the next `count` calls of one service:
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import requests
 
-SERVICES = ("comprehend", "rekognition", "sagemaker")
-KINDS = ("throttle", "error", "slow", "flag")
+Service = Literal["comprehend", "rekognition", "sagemaker"]
+Kind = Literal["throttle", "error", "slow", "flag"]
+SERVICES: tuple[str, ...] = get_args(Service)
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 def inject_fault(base_url: str, service: str, kind: str, count: int = 1, delay_seconds: float = 0.0) -> None:

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, (call, repeat) in calls.items():
             server.app.calls.clear()
             round_trip = percentiles(measure(call, repeat))
-            inside = percentiles([entry["ms"] for entry in server.app.calls[1:]])
+            inside = percentiles([entry["ms"] for entry in list(server.app.calls)[1:]])
             print(
                 f"{name:38} {repeat:>5} {inside[0]:>11.1f} {inside[1]:>7.1f} {round_trip[0]:>15.1f} "
                 f"{round_trip[1]:>7.1f} {TARGETS_MS[name]:>7}",

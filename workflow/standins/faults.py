@@ -5,23 +5,20 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from workflow.standins.admin import KINDS, SERVICES
+from workflow.standins.admin import Kind, Service
 from workflow.standins.wire import AwsError
 
 
 class FaultRequest(BaseModel):
-    service: str
-    kind: str
+    service: Service
+    kind: Kind
     count: int = Field(default=1, ge=1, le=1000)
     delay_seconds: float = Field(default=0.0, ge=0.0, le=120.0)
 
-    def validated(self) -> FaultRequest:
-        if self.service not in SERVICES:
-            raise ValueError(f"service must be one of {', '.join(SERVICES)}")
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    @model_validator(mode="after")
+    def _only_rekognition_flags(self) -> FaultRequest:
         if self.kind == "flag" and self.service != "rekognition":
             raise ValueError("only rekognition can flag an image")
         return self
