@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from workflow.standins.generator import SCHEDULERS
+from text2image.config import JUMPSTART_SAMPLERS
 
 ENDPOINT = "sdxl-1-0-jumpstart-local"
 
@@ -61,7 +61,7 @@ def test_the_prompt_and_the_negative_prompt_change_the_image(sagemaker):
     assert len({plain, other_prompt, negative}) == 3
 
 
-@pytest.mark.parametrize("sampler", sorted(SCHEDULERS))
+@pytest.mark.parametrize("sampler", JUMPSTART_SAMPLERS)
 def test_every_jumpstart_sampler_is_mapped_to_a_scheduler(sagemaker, sampler):
     assert size(invoke(sagemaker, sampler=sampler)) == (256, 256)
 

@@ -7,6 +7,7 @@ import json
 import random
 from typing import Any
 
+from text2image.contract import MAX_SEED
 from workflow.standins.generator import SCHEDULERS, GenerationRequest, ImageGenerator
 from workflow.standins.wire import AwsError
 
@@ -59,10 +60,10 @@ def parse_payload(raw: bytes) -> GenerationRequest:
     sampler = payload.get("sampler", DEFAULTS["sampler"])
     if sampler not in SCHEDULERS:
         raise model_error(f"sampler must be one of {', '.join(SCHEDULERS)}, got {sampler!r}")
-    seed = payload.get("seed")
-    if seed is None:
-        seed = random.randint(0, 4_294_967_295)
-    seed = _number({"seed": seed}, "seed", int, 0, 4_294_967_295)
+    if payload.get("seed") is None:
+        seed = random.randint(0, MAX_SEED)
+    else:
+        seed = _number(payload, "seed", int, 0, MAX_SEED)
     cfg_scale = _number(payload, "cfg_scale", float, 0, 35)
     return GenerationRequest(
         prompt=", ".join(text for text in positive if text.strip()),
