@@ -54,3 +54,12 @@ def test_a_pipeline_from_an_older_version_of_the_code_is_rebuilt(tmp_path):
 def test_a_model_that_is_not_on_disk_fails_clearly_and_downloads_nothing(model):
     with pytest.raises(RuntimeError, match=r"LOCAL_IMAGE_MODEL=.*nothing is downloaded"):
         ImageGenerator(model=model).warm_up()
+
+
+def test_reused_schedulers_keep_a_seed_and_sampler_independent_of_earlier_calls():
+    generator = ImageGenerator()
+    first = generator.generate(REQUEST)
+    for sampler in ("HeunEDMSampler", "DPMPP2MSampler", "LinearMultistepSampler"):
+        generator.generate(GenerationRequest("other", "", 256, 256, 3, 5.0, 9, sampler))
+
+    assert generator.generate(REQUEST) == first

@@ -177,6 +177,8 @@ class ImageGenerator:
         self.model = model or os.environ.get("LOCAL_IMAGE_MODEL") or ""
         self._lock = threading.Lock()
         self._pipeline: Any = None
+        self._base_scheduler_config: Any = None
+        self._schedulers: dict[str, Any] = {}
 
     @property
     def description(self) -> str:
@@ -210,6 +212,7 @@ class ImageGenerator:
         torch.set_grad_enabled(False)
         if not self.model:
             _without_onednn(pipeline.unet)
+        self._base_scheduler_config = pipeline.scheduler.config
         self._pipeline = pipeline
         return pipeline
 
@@ -218,15 +221,24 @@ class ImageGenerator:
         pass at a new shape is several times slower than the next ones."""
         self.generate(GenerationRequest("warm up", "", 1024, 1024, 2, 7.0, 0, "DPMPP2MSampler"))
 
+    def _scheduler(self, sampler: str) -> Any:
+        """One scheduler per sampler, made once from the model's own scheduler
+        configuration and reused (each call resets its timesteps)."""
+        if sampler not in self._schedulers:
+            import diffusers
+
+            name, options = SCHEDULERS[sampler]
+            self._schedulers[sampler] = getattr(diffusers, name).from_config(
+                self._base_scheduler_config, **options
+            )
+        return self._schedulers[sampler]
+
     def generate(self, request: GenerationRequest) -> bytes:
-        import diffusers
         import torch
 
         with self._lock:
             pipeline = self._load()
-            scheduler_name, options = SCHEDULERS[request.sampler]
-            scheduler_class = getattr(diffusers, scheduler_name)
-            pipeline.scheduler = scheduler_class.from_config(pipeline.scheduler.config, **options)
+            pipeline.scheduler = self._scheduler(request.sampler)
             generator = torch.Generator("cpu").manual_seed(request.seed)
             with torch.inference_mode():
                 image = pipeline(
