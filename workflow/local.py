@@ -191,8 +191,10 @@ class LocalEnvironment:
         self._configured.clear()
         self.dispatcher.clear_function_environments()
         self.dispatcher.invocations.clear()
-        for key in self.keys():
-            self.s3.delete_object(Bucket=self.bucket, Key=key)
+        keys = self.keys()
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
     def _saved_function_environment(self) -> dict[str, str]:
         return self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment
