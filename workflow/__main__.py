@@ -17,9 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "local":
-        from workflow import stack
+        from workflow import serve
 
-        return stack.main(rest)
+        return serve.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return cli.run(args)

@@ -33,7 +33,7 @@ from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from workflow import ASL_FILE
 from workflow.history import StateRecord, state_records
-from workflow.lambdas import ACCOUNT_ID, LambdaDispatcher, function_arn
+from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 
 REGION = "us-east-1"
 BUCKET = "text2image-local-images"

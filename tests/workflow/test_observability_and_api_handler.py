@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from workflow.lambdas import LambdaContext
+from workflow.lambda_dispatch import LocalLambdaContext
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
@@ -89,7 +89,7 @@ def proxy_event(body: str, path: str = "/check-toxicity") -> dict:
 @pytest.fixture
 def check_toxicity(env: LocalEnvironment):
     handler = env.dispatcher._handler("CheckToxicityApi")
-    context = LambdaContext(
+    context = LocalLambdaContext(
         "CheckToxicityApi", "arn:aws:lambda:us-east-1:123456789012:function:CheckToxicityApi"
     )
 

@@ -33,7 +33,7 @@ def function_arn(region: str, name: str) -> str:
 
 
 @dataclass
-class LambdaContext:
+class LocalLambdaContext:
     """The attributes of Lambda's context object that Powertools reads."""
 
     function_name: str
@@ -121,7 +121,7 @@ class LambdaDispatcher:
             error = {"errorType": "ResourceNotFoundException", "errorMessage": f"Function not found: {name}"}
             self.invocations.append(Invocation(name, event, error["errorType"]))
             return json.dumps(error).encode(), "Unhandled"
-        context = LambdaContext(function_name=name, invoked_function_arn=function_arn(self.region, name))
+        context = LocalLambdaContext(function_name=name, invoked_function_arn=function_arn(self.region, name))
         try:
             result = self._handler(name)(event, context)
         except Exception as error:
