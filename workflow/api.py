@@ -270,7 +270,7 @@ def proxy_response(answer: Mapping[str, Any]) -> Response:
 # --- the WSGI application --------------------------------------------------------------
 
 
-def json_response(status: int, body: Any) -> Response:
+def api_json_response(status: int, body: Any) -> Response:
     return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
 
 
@@ -317,11 +317,11 @@ class LocalApi:
             response = self._views[endpoint](request, **arguments)
         except HTTPException as error:
             if request.path.startswith("/api/"):
-                response = json_response(error.code or 500, {"message": error.description})
+                response = api_json_response(error.code or 500, {"message": error.description})
             else:
                 response = error.get_response(environ)  # type: ignore[assignment]
         except Exception:  # a defect here must still answer like a gateway, not hang up
-            response = json_response(500, {"message": "Internal server error"})
+            response = api_json_response(500, {"message": "Internal server error"})
         return response(environ, start_response)
 
     def _body(self, request: Request) -> bytes | None:
@@ -333,17 +333,17 @@ class LocalApi:
         """The body, checked as API Gateway's request model checks it, or the refusal."""
         raw = self._body(request)
         if raw is None:
-            return json_response(413, {"message": "Request too long"})
+            return api_json_response(413, {"message": "Request too long"})
         body, reason = validate_body(raw, schema)
         if body is None:
-            return json_response(400, invalid_request_body(reason or "the body is not valid"))
+            return api_json_response(400, invalid_request_body(reason or "the body is not valid"))
         return body
 
     def generate(self, request: Request) -> Response:
         body = self._validated(request, GENERATE_REQUEST_SCHEMA)
         if isinstance(body, Response):
             return body
-        return json_response(*self.backend.generate(body, self.timeout))
+        return api_json_response(*self.backend.generate(body, self.timeout))
 
     def check_toxicity(self, request: Request) -> Response:
         refusal = self._validated(request, CHECK_TOXICITY_REQUEST_SCHEMA)
@@ -356,22 +356,22 @@ class LocalApi:
         try:
             limit = min(max(int(request.args.get("limit", "50")), 1), 1000)
         except ValueError:
-            return json_response(400, {"message": "limit must be a whole number"})
+            return api_json_response(400, {"message": "limit must be a whole number"})
         listed = self.backend.executions(limit)
-        return json_response(200, {"executions": [item.model_dump(mode="json") for item in listed]})
+        return api_json_response(200, {"executions": [item.model_dump(mode="json") for item in listed]})
 
     def execution(self, request: Request, execution_id: str) -> Response:
         detail = self.backend.execution(execution_id) if _EXECUTION_ID.match(execution_id) else None
         if detail is None:
-            return json_response(404, {"message": f"No execution {execution_id!r}"})
-        return json_response(200, detail.model_dump(mode="json"))
+            return api_json_response(404, {"message": f"No execution {execution_id!r}"})
+        return api_json_response(200, detail.model_dump(mode="json"))
 
     def local_info(self, request: Request) -> Response:
-        return json_response(200, self.backend.local_info())
+        return api_json_response(200, self.backend.local_info())
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.
-        return json_response(403, {"message": "Missing Authentication Token"})
+        return api_json_response(403, {"message": "Missing Authentication Token"})
 
     def static(self, request: Request, path: str) -> Response:
         if path.endswith("/"):

@@ -13,7 +13,7 @@ from .jumpstart import CONTAINER_ENVIRONMENT, JumpStartArtifacts
 VARIANT = "AllTraffic"
 
 
-class SdxlEndpoint(Construct):
+class JumpStartSdxlEndpoint(Construct):
     """A SageMaker endpoint serving JumpStart SDXL 1.0, with target-tracking autoscaling."""
 
     def __init__(

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .api import Api
-from .endpoint import SdxlEndpoint, endpoint_arn
+from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
 from .functions import Functions
 from .jumpstart import sdxl_artifacts
 from .nag import add_suppressions
@@ -33,10 +33,10 @@ class Text2ImageStack(Stack):
         self.buckets = buckets
 
         if settings.existing_endpoint_name:
-            self.endpoint: SdxlEndpoint | None = None
+            self.endpoint: JumpStartSdxlEndpoint | None = None
             endpoint_name = settings.existing_endpoint_name
         else:
-            self.endpoint = SdxlEndpoint(
+            self.endpoint = JumpStartSdxlEndpoint(
                 self,
                 "Sdxl",
                 artifacts=sdxl_artifacts(settings.region),

@@ -78,7 +78,7 @@ def parse_payload(raw: bytes) -> GenerationRequest:
     )
 
 
-class SdxlEndpoint:
+class SdxlEndpointStandIn:
     def __init__(self, generator: ImageGenerator, endpoint_names: set[str] | None = None) -> None:
         self.generator = generator
         self.endpoint_names = endpoint_names

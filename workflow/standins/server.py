@@ -30,9 +30,9 @@ from workflow.standins.faults import INTERNAL_ERRORS, THROTTLE_ERRORS, FaultBook
 from workflow.standins.generator import ImageGenerator
 from workflow.standins.image_models import NsfwModel
 from workflow.standins.rekognition import Rekognition
-from workflow.standins.sagemaker import SdxlEndpoint
+from workflow.standins.sagemaker import SdxlEndpointStandIn
 from workflow.standins.text_models import LanguageModel, ToxicityModel
-from workflow.standins.wire import AwsError, json_response, parse_json
+from workflow.standins.wire import AwsError, aws_json_response, parse_json
 
 logger = logging.getLogger("standins")
 
@@ -58,7 +58,7 @@ class StandinApp:
         self.faults = FaultBook()
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
         self.rekognition = Rekognition(NsfwModel(), s3)
-        self.sagemaker = SdxlEndpoint(ImageGenerator())
+        self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
@@ -123,17 +123,17 @@ class StandinApp:
         body = parse_json(request.get_data())
         flagged = self._apply_fault(service)
         if service == "rekognition":
-            return json_response(self.rekognition.detect_moderation_labels(body, flagged=flagged))
-        return json_response(getattr(self.comprehend, method)(body))
+            return aws_json_response(self.rekognition.detect_moderation_labels(body, flagged=flagged))
+        return aws_json_response(getattr(self.comprehend, method)(body))
 
     def _invocations(self, request: Request, name: str) -> Response:
         raw = request.get_data()
         self._apply_fault("sagemaker")
         result = self.sagemaker.invoke(name, raw, request.content_type or "")
-        return json_response(result, content_type="application/json")
+        return aws_json_response(result, content_type="application/json")
 
     def _health(self, request: Request) -> Response:
-        return json_response({"status": "ok", "image_model": self.sagemaker.generator.description})
+        return aws_json_response({"status": "ok", "image_model": self.sagemaker.generator.description})
 
     def _faults(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -143,7 +143,7 @@ class StandinApp:
                 self.faults.add(FaultRequest.model_validate(parse_json(request.get_data())))
             except ValidationError as error:
                 raise AwsError("InvalidParameterException", str(error)) from None
-        return json_response(self.faults.pending(), content_type="application/json")
+        return aws_json_response(self.faults.pending(), content_type="application/json")
 
     def warm_up(self) -> None:
         """Load every model now instead of on the first call."""

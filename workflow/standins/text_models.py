@@ -241,7 +241,7 @@ class ToxicityModel:
 
 
 @dataclass(frozen=True)
-class LanguageGuess:
+class LangdetectGuess:
     code: str
     score: float
 
@@ -253,7 +253,7 @@ class LanguageModel:
         self._lock = threading.Lock()
         self._factory = None
 
-    def detect(self, text: str) -> list[LanguageGuess]:
+    def detect(self, text: str) -> list[LangdetectGuess]:
         from langdetect import DetectorFactory
         from langdetect.lang_detect_exception import LangDetectException
 
@@ -270,7 +270,7 @@ class LanguageModel:
                 guesses = detector.get_probabilities()
             except LangDetectException:  # no letters at all
                 return []
-        return [LanguageGuess(_comprehend_code(g.lang), round(float(g.prob), 4)) for g in guesses]
+        return [LangdetectGuess(_comprehend_code(g.lang), round(float(g.prob), 4)) for g in guesses]
 
 
 def _comprehend_code(code: str) -> str:

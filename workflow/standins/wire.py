@@ -23,10 +23,10 @@ class AwsError(Exception):
 
     def response(self, content_type: str = AMZ_JSON) -> Response:
         body = {"__type": self.code, "message": self.message}
-        return json_response(body, status=self.status, content_type=content_type, error_code=self.code)
+        return aws_json_response(body, status=self.status, content_type=content_type, error_code=self.code)
 
 
-def json_response(
+def aws_json_response(
     body: Any, status: int = 200, content_type: str = AMZ_JSON, error_code: str | None = None
 ) -> Response:
     headers = {"x-amzn-RequestId": str(uuid.uuid4())}

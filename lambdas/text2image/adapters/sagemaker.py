@@ -13,7 +13,7 @@ from text2image.adapters.errors import translate
 from text2image.errors import EndpointThrottled, EndpointUnavailable, InvalidModelOutput, ModelError
 
 
-class SdxlEndpoint:
+class SdxlEndpointClient:
     def __init__(self, client: Any, endpoint_name: str) -> None:
         self._client = client
         self._endpoint_name = endpoint_name

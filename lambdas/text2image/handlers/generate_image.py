@@ -17,7 +17,7 @@ from botocore.config import Config
 
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.s3 import ImageBucket
-from text2image.adapters.sagemaker import SdxlEndpoint
+from text2image.adapters.sagemaker import SdxlEndpointClient
 from text2image.config import GenerationConfig
 from text2image.contract import MAX_SEED
 from text2image.domain.generation import NotAnImage, build_payload, check_image
@@ -29,7 +29,7 @@ from text2image.observability import logger, metrics, observed_handler
 
 config = GenerationConfig.from_env()
 # No SDK retries: generation is expensive, and the state machine retries it at most once.
-endpoint = SdxlEndpoint(
+endpoint = SdxlEndpointClient(
     boto3.client(
         "sagemaker-runtime",
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=60),
