@@ -11,8 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from text2image.adapters.errors import THROTTLING_CODES, TRANSIENT_CODES, translate
-from text2image.errors import EndpointThrottled, EndpointUnavailable, ModelError
+from text2image.adapters.errors import THROTTLING_CODES, TRANSIENT_CODES
 from workflow.standins.admin import inject_fault
 
 SDXL_BODY = json.dumps(
@@ -63,28 +62,6 @@ def test_an_injected_error_is_the_services_own_error(
     )
     if service != "sagemaker":
         assert code in TRANSIENT_CODES
-
-
-def test_the_lambdas_see_a_throttle_as_retryable_and_a_model_error_as_permanent(standins, sagemaker):
-    inject_fault(standins.standins_url, "sagemaker", "throttle")
-    inject_fault(standins.standins_url, "sagemaker", "error")
-    seen = []
-    for _ in range(2):
-        with pytest.raises(ClientError) as error:
-            call("sagemaker", None, None, sagemaker)
-        seen.append(
-            type(
-                translate(
-                    error.value,
-                    throttled=EndpointThrottled,
-                    unavailable=EndpointUnavailable,
-                    permanent=ModelError,
-                    message="m",
-                )
-            )
-        )
-    assert seen == [EndpointThrottled, ModelError]
-    assert call("sagemaker", None, None, sagemaker)["Body"].read()  # the faults are used up
 
 
 def test_a_fault_applies_to_the_next_n_calls_only(standins, comprehend):
