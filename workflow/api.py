@@ -72,6 +72,8 @@ def validate_body(raw: bytes, schema: Mapping[str, Any]) -> tuple[dict[str, Any]
         body = json.loads(raw or b"null")
     except ValueError:
         return None, "the body is not valid JSON"
+    except RecursionError:
+        return None, "the body is nested too deeply"
     errors = sorted(Draft4Validator(schema).iter_errors(body), key=lambda error: list(error.absolute_path))
     if errors:
         return None, "; ".join(_schema_message(error) for error in errors[:3])

@@ -1,40 +1,87 @@
-"""Logger, tracer and metrics, built once for every function."""
+"""Logger, tracer and metrics, built once for every function.
+
+The tracer is built only where Powertools would trace (in Lambda, with
+POWERTOOLS_TRACE_DISABLED not true): Powertools' Tracer imports the X-Ray SDK
+even when disabled, and that import is a large part of a cold start.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import strtobool
 
-from text2image.contract import Label
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+    from text2image.contract import Label
 
 SERVICE = "text2image"
 NAMESPACE = "Text2Image"
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
+def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Powertools' own rule: trace in Lambda (not under SAM or Chalice locally)
+    unless POWERTOOLS_TRACE_DISABLED is true."""
+    if strtobool(environ.get(constants.TRACER_DISABLED_ENV, "false")):
+        return False
+    in_lambda = bool(environ.get(constants.LAMBDA_TASK_ROOT_ENV))
+    emulated = bool(environ.get(constants.SAM_LOCAL_ENV) or environ.get(constants.CHALICE_LOCAL_ENV))
+    return in_lambda and not emulated
+
+
+def _build_tracer() -> Tracer | None:
+    if not tracing_enabled():
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE)
+
+
+tracer = _build_tracer()
+
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def traced_handler(handler: Handler) -> Handler:
+    """The handler in an X-Ray segment of its own, when tracing is on."""
+    return tracer.capture_lambda_handler(handler) if tracer else handler
+
+
+def traced(method: Function) -> Function:
+    """A subsegment for one method, when tracing is on."""
+    return tracer.capture_method(method) if tracer else method
 
 
 def observed_handler(handler: Handler) -> Handler:
     """Every state's handler: Lambda context in the logs, an X-Ray segment, and
     its metrics flushed as one EMF document per invocation."""
-    return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(handler)))
+    return logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler)))
 
 
 def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> None:
     """One `Rejections` data point per stage, and one `RejectionsByLabel` per label that caused it."""
     metrics.add_metric(name=f"{stage.capitalize()}Rejections", unit=MetricUnit.Count, value=1)
-    for label in labels:
-        # A label is a dimension, so each gets its own EMF document.
-        by_label = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
-        by_label.add_dimension(name="stage", value=stage)
-        by_label.add_dimension(name="label", value=label.name)
-        by_label.add_metric(name="RejectionsByLabel", unit=MetricUnit.Count, value=1)
-        by_label.flush_metrics()
+    # single_metric writes its document even when metrics are disabled.
+    if not is_metrics_disabled():
+        for label in labels:
+            # A label is a dimension, so each gets an EMF document of its own.
+            with single_metric(
+                name="RejectionsByLabel",
+                unit=MetricUnit.Count,
+                value=1,
+                namespace=NAMESPACE,
+                default_dimensions={"service": SERVICE, "stage": stage, "label": label.name},
+            ):
+                pass
     logger.info("rejected", extra={"stage": stage, "reason_code": reason_code})

@@ -1,12 +1,15 @@
-"""What the handlers emit (metrics, correlation ids) and the /check-toxicity proxy handler."""
+"""What the handlers emit: metrics, correlation ids, and traces when tracing is on."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from workflow.lambda_dispatch import LocalLambdaContext
+from workflow import LAMBDAS_DIR
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
@@ -64,60 +67,80 @@ def test_every_log_line_of_a_run_carries_its_execution_as_correlation_id(metrics
     assert {entry.get("correlation_id") for entry in logs} == {result.execution_arn}
 
 
-def proxy_event(body: str, path: str = "/check-toxicity") -> dict:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "POST",
-        "headers": {"content-type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "requestId": "local",
-            "stage": "prod",
-            "path": f"/prod{path}",
-            "httpMethod": "POST",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+TRACED_INVOCATION = """
+import json
+from aws_xray_sdk.core import xray_recorder
+
+class Collected:
+    def __init__(self):
+        self.documents = []
+    def send_entity(self, entity):
+        self.documents.append(entity.to_dict())
+    def set_daemon_address(self, address):
+        pass
+
+from text2image import observability
+collected = Collected()
+xray_recorder.configure(emitter=collected, context_missing="LOG_ERROR")
+
+@observability.observed_handler
+def handler(event, context):
+    return {"ok": True}
+
+class Context:
+    function_name = "Traced"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Traced"
+    memory_limit_in_mb = 128
+    function_version = "$LATEST"
+    aws_request_id = "r"
+    log_group_name = log_stream_name = ""
+
+handler({}, Context())
+print(json.dumps({
+    "tracer": type(observability.tracer).__name__,
+    "disabled": observability.tracer.disabled,
+    "subsegments": [document["name"] for document in collected.documents],
+}))
+"""
 
 
-@pytest.fixture
-def check_toxicity(env: LocalEnvironment):
-    handler = env.dispatcher._handler("CheckToxicityApi")
-    context = LocalLambdaContext(
-        "CheckToxicityApi", "arn:aws:lambda:us-east-1:123456789012:function:CheckToxicityApi"
+def run_handler_process(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(LAMBDAS_DIR), **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
 
-    def call(body: str, path: str = "/check-toxicity") -> tuple[int, dict]:
-        response = handler(proxy_event(body, path), context)
-        return response["statusCode"], json.loads(response["body"])
 
-    return call
-
-
-def test_check_toxicity_answers_a_verdict_with_labels(check_toxicity):
-    status, body = check_toxicity(json.dumps({"prompt": TOXIC}))
-    assert status == 200
-    assert body["safe"] is False
-    assert body["reason_code"] == "TOXIC_PROMPT"
-    assert body["labels"]
-
-    status, body = check_toxicity(json.dumps({"prompt": BENIGN}))
-    assert (status, body["safe"]) == (200, True)
+def test_with_tracing_on_the_handler_runs_in_a_real_xray_subsegment():
+    # As in Lambda with active tracing: a trace header, the task root, no daemon needed.
+    result = run_handler_process(
+        TRACED_INVOCATION,
+        POWERTOOLS_TRACE_DISABLED="false",
+        LAMBDA_TASK_ROOT=str(LAMBDAS_DIR),
+        _X_AMZN_TRACE_ID="Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    )
+    traced = json.loads(result.stdout.splitlines()[-1])
+    assert traced["tracer"] == "Tracer"
+    assert traced["disabled"] is False
+    assert "## handler" in traced["subsegments"]
 
 
-def test_check_toxicity_is_reached_under_the_api_prefix_behind_cloudfront(check_toxicity):
-    status, body = check_toxicity(json.dumps({"prompt": BENIGN}), path="/api/check-toxicity")
-    assert (status, body["safe"]) == (200, True)
-
-
-@pytest.mark.parametrize("body", ["not json", "{}", '{"prompt": ""}', '{"prompt": "a", "extra": 1}'])
-def test_check_toxicity_refuses_a_bad_body_with_400(check_toxicity, body):
-    status, answer = check_toxicity(body)
-    assert status == 400
-    assert answer["error"] == "InvalidRequest"
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"POWERTOOLS_TRACE_DISABLED": "true", "LAMBDA_TASK_ROOT": "/var/task"},
+        {"POWERTOOLS_TRACE_DISABLED": "false"},
+    ],
+    ids=["disabled", "outside-lambda"],
+)
+def test_with_tracing_off_a_handler_never_loads_the_xray_sdk(environment):
+    code = (
+        "import sys, text2image.handlers.generate_image, text2image.observability as o;"
+        "print(o.tracer is None, 'aws_xray_sdk' in sys.modules)"
+    )
+    result = run_handler_process(code, ENDPOINT_NAME="e", IMAGE_BUCKET="bucket", **environment)
+    assert result.stdout.split() == ["True", "False"]

@@ -13,11 +13,10 @@ from pydantic import ValidationError
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.config import PromptCheckConfig
-from text2image.contract import CheckToxicityRequest
-from text2image.domain.prompts import TooManySegments
+from text2image.contract import INVALID_REQUEST_ERROR, CheckToxicityRequest, ErrorResponse
 from text2image.errors import ComprehendThrottled, ComprehendUnavailable, WorkflowError
 from text2image.handlers.common import describe
-from text2image.observability import logger, metrics, tracer
+from text2image.observability import logger, metrics, traced, traced_handler
 from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
@@ -26,34 +25,50 @@ analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIE
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
 
 
-def _error(status: int, error: str, message: str) -> Response:
+def error_response(status: int, error: str, message: str) -> Response:
+    body = ErrorResponse(status="FAILED", error=error, message=message)
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body={"status": "FAILED", "error": error, "message": message},
+        body=body.model_dump(exclude_none=True),
     )
 
 
 @app.post("/check-toxicity")
-@tracer.capture_method
-def check_toxicity() -> Response | dict[str, Any]:
-    try:
-        request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
-        verdict = check_prompt(request, analyzer, config)
-    except ValidationError as error:
-        return _error(400, "InvalidRequest", f"Invalid request: {describe(error)}")
-    except (ValueError, TooManySegments) as error:
-        return _error(400, "InvalidRequest", f"Invalid request: {error}")
-    except (ComprehendThrottled, ComprehendUnavailable):
-        return _error(503, "PromptCheckUnavailable", "The prompt checker is busy. Try again in a moment.")
-    except WorkflowError:
-        logger.exception("prompt check failed")
-        return _error(502, "PromptCheckFailed", "The prompt could not be checked. Try again later.")
-    return verdict.model_dump(mode="json")
+@traced
+def check_toxicity() -> dict[str, Any]:
+    # The body's JSON is parsed here, not by the resolver, so a body that is not
+    # JSON is a ValueError answered 400 like any other invalid body.
+    request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
+    return check_prompt(request, analyzer, config).model_dump(mode="json")
+
+
+@app.exception_handler(ValidationError)
+def invalid_body(error: ValidationError) -> Response:
+    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {describe(error)}")
+
+
+# ValueError: not JSON, not UTF-8, a number too long, or too many segments
+# (TooManySegments); RecursionError: JSON nested deeper than the parser goes.
+@app.exception_handler([ValueError, RecursionError])
+def unreadable_body(error: Exception) -> Response:
+    reason = "the body is nested too deeply" if isinstance(error, RecursionError) else str(error)
+    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {reason}")
+
+
+@app.exception_handler([ComprehendThrottled, ComprehendUnavailable])
+def checker_busy(error: WorkflowError) -> Response:
+    return error_response(503, "PromptCheckUnavailable", "The prompt checker is busy. Try again in a moment.")
+
+
+@app.exception_handler(WorkflowError)
+def check_failed(error: WorkflowError) -> Response:
+    logger.exception("prompt check failed")
+    return error_response(502, "PromptCheckFailed", "The prompt could not be checked. Try again later.")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
+@traced_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
