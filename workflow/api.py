@@ -32,17 +32,16 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
+from repo_paths import FRONTEND_DIR
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     http_response,
     invalid_request_body,
 )
-from workflow import REPO_ROOT
 from workflow.history import StateRecord, duration_ms
 from workflow.local import RunResult
 
-FRONTEND_DIR = REPO_ROOT / "frontend"
 # API Gateway's default integration timeout; the state machine's own is 28 s.
 INTEGRATION_TIMEOUT_SECONDS = 29.0
 # API Gateway refuses payloads above 10 MB; a valid request is a few KB.

@@ -28,10 +28,10 @@ import requests
 from moto.server import ThreadedMotoServer
 from pydantic import BaseModel
 
+from repo_paths import ASL_FILE
 from text2image import catalogue
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
-from workflow import ASL_FILE
 from workflow.history import StateRecord, state_records
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from repo_paths import ASL_FILE, FRONTEND_DIR, LAMBDAS_DIR, REQUIREMENTS
 
-from text2image.catalogue import ASL_PATH
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAMBDAS_DIR = REPO_ROOT / "lambdas"
-ASL_FILE = REPO_ROOT / ASL_PATH
-FRONTEND_DIR = REPO_ROOT / "frontend"
-REQUIREMENTS = REPO_ROOT / "requirements.txt"
+__all__ = ["ASL_FILE", "FRONTEND_DIR", "LAMBDAS_DIR", "REQUIREMENTS", "pinned_version"]
 
 # The asset is the `text2image` package alone: boto3 is in the runtime and
 # Powertools (with Pydantic and the X-Ray SDK) comes from the public layer.

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from workflow import REPO_ROOT
+from repo_paths import REPO_ROOT
 from workflow.standins.admin import clear_faults
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

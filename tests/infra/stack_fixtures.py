@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-for path in (str(ROOT), str(ROOT / "lambdas")):
-    if path not in sys.path:
-        sys.path.insert(0, path)
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from cdk.text2image_cdk.app import STACK_NAME, build_app  # noqa: E402
+from cdk.text2image_cdk.app import STACK_NAME, build_app
 
 # The configuration most infra tests read: not the defaults, to prove context flows through.
 CUSTOM: dict[str, Any] = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "maxInstances": 5}

@@ -11,9 +11,11 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from jsonschema import Draft4Validator
 
-from tests.infra.stack_fixtures import CUSTOM, ROOT, Synth, synthesize
+from repo_paths import ASL_FILE, REQUIREMENTS
+from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image.catalogue import FUNCTIONS
-from text2image.config import MODERATION_CATEGORIES, ConfigurationError
+from text2image.config import ConfigurationError
+from text2image.domain.taxonomy import MODERATION_CATEGORIES
 
 EXISTING = {
     "existingEndpointName": "SDXL-From-Notebook",
@@ -78,7 +80,7 @@ def test_state_machine_is_express_with_logging_all_execution_data_and_tracing(te
 def test_state_machine_runs_the_asl_file_with_each_placeholder_bound_to_its_function(synth: Synth) -> None:
     _, machine = synth.one("AWS::StepFunctions::StateMachine")
     properties = machine["Properties"]
-    assert properties["DefinitionString"] == (ROOT / "asl/text2image.asl.json").read_text()
+    assert properties["DefinitionString"] == ASL_FILE.read_text()
     substitutions = properties["DefinitionSubstitutions"]
     expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
     assert set(substitutions) == set(expected)
@@ -400,7 +402,7 @@ def test_powertools_layer_is_the_public_one_for_the_pinned_version(synth: Synth)
     layer = synth.function("GenerateImage")["Layers"][0]
     parameter = synth.template["Parameters"][layer["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
-    pinned = re.search(r"aws-lambda-powertools\[tracer\]==(\S+)", (ROOT / "requirements.txt").read_text())
+    pinned = re.search(r"aws-lambda-powertools\[tracer\]==(\S+)", REQUIREMENTS.read_text())
     assert pinned is not None
     runtime = synth.function("GenerateImage")["Runtime"]
     assert parameter["Default"] == f"/aws/service/powertools/python/x86_64/{runtime}/{pinned.group(1)}"

@@ -6,9 +6,9 @@ import json
 import re
 import subprocess
 
+from repo_paths import ASL_FILE, REPO_ROOT
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
-from workflow import ASL_FILE, REPO_ROOT
 from workflow.local import asl_substitutions, substitute_placeholders
 
 DEFINITION = ASL_FILE.read_text()

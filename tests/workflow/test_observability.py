@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from workflow import LAMBDAS_DIR
+from repo_paths import LAMBDAS_DIR
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"

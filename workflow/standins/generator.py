@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow import REPO_ROOT
+from repo_paths import CACHE_DIR
 
-TINY_MODEL_DIR = REPO_ROOT / ".cache" / "tiny-sd-pipeline"
+TINY_MODEL_DIR = CACHE_DIR / "tiny-sd-pipeline"
 TINY_MODEL_VERSION = "6"
 LATENT_LEVELS = 6
 
