@@ -14,7 +14,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from text2image.catalogue import FUNCTIONS, FunctionSpec
-from text2image.config import _EnvConfig
+from text2image.config import FunctionConfig
 from text2image.observability import NAMESPACE, SERVICE
 
 from .paths import LAMBDA_ASSET_EXCLUDE, LAMBDAS_DIR
@@ -40,7 +40,7 @@ def _env_value(value: Any) -> str:
 
 
 def function_environment(
-    config: type[_EnvConfig], provided: Mapping[str, str], overrides: Mapping[str, str]
+    config: type[FunctionConfig], provided: Mapping[str, str], overrides: Mapping[str, str]
 ) -> dict[str, str]:
     """Every variable the function's config reads, set explicitly: stack values
     (bucket, endpoint), then context overrides, then the config's own defaults.

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
+from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+
 if TYPE_CHECKING:
     from .stack import Text2ImageStack
 
@@ -71,14 +73,14 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)
     prefixes = {
-        "GenerateImage": ["staging/*"],
-        "ModerateImage": ["staging/*"],
-        "StoreImage": ["staging/*", "generated_images/*"],
-        "DiscardStagedImage": ["staging/*", "generated_images/*", "quarantine/*"],
+        "GenerateImage": [STAGING_PREFIX],
+        "ModerateImage": [STAGING_PREFIX],
+        "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
+        "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
     }
-    for name, patterns in prefixes.items():
-        for pattern in patterns:
-            acknowledge(roles[name], f"IAM5[Resource::{images}/{pattern}]", prefix_reason)
+    for name, granted in prefixes.items():
+        for prefix in granted:
+            acknowledge(roles[name], f"IAM5[Resource::{images}/{prefix}*]", prefix_reason)
 
     if stack.endpoint is not None:
         role = stack.endpoint.role

@@ -104,16 +104,12 @@ class Site(Construct):
             },
         )
         self.url = f"https://{self.distribution.distribution_domain_name}"
-        # frontend/ is built by another part of the project and may not exist
-        # yet: then the bucket stays empty and the stack still deploys.
-        self.deployed_page = FRONTEND_DIR.is_dir()
-        if self.deployed_page:
-            s3deploy.BucketDeployment(
-                self,
-                "Page",
-                sources=[s3deploy.Source.asset(str(FRONTEND_DIR))],
-                destination_bucket=site_bucket,
-                distribution=self.distribution,
-                distribution_paths=["/*"],
-                memory_limit=256,
-            )
+        s3deploy.BucketDeployment(
+            self,
+            "Page",
+            sources=[s3deploy.Source.asset(str(FRONTEND_DIR))],
+            destination_bucket=site_bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            memory_limit=256,
+        )

@@ -6,6 +6,8 @@ from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+
 from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
 from .functions import Functions
@@ -14,7 +16,7 @@ from .nag import add_suppressions
 from .paths import pinned_version
 from .settings import DeploySettings
 from .site import Site
-from .storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX, Buckets
+from .storage import Buckets
 from .workflow import Workflow
 
 

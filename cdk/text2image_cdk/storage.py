@@ -6,11 +6,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from text2image.config import DiscardConfig, StorageConfig
-
-STAGING_PREFIX: str = DiscardConfig.model_fields["staging_prefix"].default
-QUARANTINE_PREFIX: str = DiscardConfig.model_fields["quarantine_prefix"].default
-PUBLISHED_PREFIX: str = StorageConfig.model_fields["published_prefix"].default
+from text2image.domain.storage import QUARANTINE_PREFIX, STAGING_PREFIX
 
 
 def private_bucket(

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from text2image.config import (
     DiscardConfig,
+    FunctionConfig,
     GenerationConfig,
     ModerationConfig,
     PromptCheckConfig,
     StorageConfig,
-    _EnvConfig,
 )
 
 
@@ -24,7 +24,7 @@ from text2image.config import (
 class FunctionSpec:
     name: str
     handler: str
-    config: type[_EnvConfig]
+    config: type[FunctionConfig]
     # The `${...}` placeholder in asl/text2image.asl.json, or None for functions
     # the state machine does not call.
     asl_placeholder: str | None
@@ -80,10 +80,6 @@ ASL_PATH = "asl/text2image.asl.json"
 
 
 ASL_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-
-
-def function(name: str) -> FunctionSpec:
-    return next(spec for spec in FUNCTIONS if spec.name == name)
 
 
 def asl_substitutions(definition: str, function_arn: Callable[[str], str]) -> dict[str, str]:

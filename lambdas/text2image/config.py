@@ -13,29 +13,8 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-# Rekognition moderation model 7, top-level categories.
-MODERATION_CATEGORIES: tuple[str, ...] = (
-    "Explicit",
-    "Non-Explicit Nudity of Intimate parts and Kissing",
-    "Swimwear or Underwear",
-    "Violence",
-    "Visually Disturbing",
-    "Drugs & Tobacco",
-    "Alcohol",
-    "Rude Gestures",
-    "Gambling",
-    "Hate Symbols",
-)
-
-TOXICITY_LABELS: tuple[str, ...] = (
-    "PROFANITY",
-    "HATE_SPEECH",
-    "INSULT",
-    "GRAPHIC",
-    "HARASSMENT_OR_ABUSE",
-    "SEXUAL",
-    "VIOLENCE_OR_THREAT",
-)
+from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+from text2image.domain.taxonomy import MODERATION_CATEGORIES, TOXICITY_LABELS
 
 JUMPSTART_SAMPLERS: tuple[str, ...] = (
     "EulerEDMSampler",
@@ -53,7 +32,9 @@ class ConfigurationError(RuntimeError):
     """Raised at cold start when the environment is incomplete or invalid."""
 
 
-class _EnvConfig(BaseModel):
+class FunctionConfig(BaseModel):
+    """One function's configuration, read from its environment (`ENV`) and validated at cold start."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     # Field name -> environment variable name, for the fields read from the environment.
@@ -77,7 +58,7 @@ class _EnvConfig(BaseModel):
         return list(cls.ENV.values())
 
 
-class PromptCheckConfig(_EnvConfig):
+class PromptCheckConfig(FunctionConfig):
     """CheckPromptToxicity and the /check-toxicity API."""
 
     ENV = {
@@ -108,7 +89,7 @@ class PromptCheckConfig(_EnvConfig):
         return value
 
 
-class GenerationConfig(_EnvConfig):
+class GenerationConfig(FunctionConfig):
     """GenerateImage. The defaults fit well inside API Gateway's 29 s (see README)."""
 
     ENV = {
@@ -126,7 +107,7 @@ class GenerationConfig(_EnvConfig):
 
     endpoint_name: Annotated[str, Field(min_length=1)]
     bucket: Annotated[str, Field(min_length=3)]
-    staging_prefix: str = "staging/"
+    staging_prefix: str = STAGING_PREFIX
     model_id: str = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
     steps: Annotated[int, Field(ge=1, le=100)] = 25
     cfg_scale: Annotated[float, Field(ge=0.0, le=35.0)] = 7.0
@@ -136,7 +117,7 @@ class GenerationConfig(_EnvConfig):
     refiner_strength: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
 
 
-class ModerationConfig(_EnvConfig):
+class ModerationConfig(FunctionConfig):
     """ModerateImage."""
 
     ENV = {
@@ -166,7 +147,7 @@ class ModerationConfig(_EnvConfig):
         return value
 
 
-class StorageConfig(_EnvConfig):
+class StorageConfig(FunctionConfig):
     """StoreImage."""
 
     ENV = {
@@ -177,14 +158,14 @@ class StorageConfig(_EnvConfig):
     }
 
     bucket: Annotated[str, Field(min_length=3)]
-    staging_prefix: str = "staging/"
-    published_prefix: str = "generated_images/"
+    staging_prefix: str = STAGING_PREFIX
+    published_prefix: str = PUBLISHED_PREFIX
     # A presigned URL signed with a Lambda role's temporary credentials stops
     # working when they expire, whatever it says; keep this at most 12 hours.
     url_ttl_seconds: Annotated[int, Field(ge=60, le=43_200)] = 3600
 
 
-class DiscardConfig(_EnvConfig):
+class DiscardConfig(FunctionConfig):
     """DiscardStagedImage: what happens to a staged image that is not published."""
 
     ENV = {
@@ -196,9 +177,9 @@ class DiscardConfig(_EnvConfig):
     }
 
     bucket: Annotated[str, Field(min_length=3)]
-    staging_prefix: str = "staging/"
-    published_prefix: str = "generated_images/"
+    staging_prefix: str = STAGING_PREFIX
+    published_prefix: str = PUBLISHED_PREFIX
     # Rejected images are deleted, or kept under the quarantine prefix for
     # review (the stack expires that prefix too).
     rejected_image_action: Literal["delete", "quarantine"] = "delete"
-    quarantine_prefix: str = "quarantine/"
+    quarantine_prefix: str = QUARANTINE_PREFIX

@@ -1,6 +1,6 @@
 import pytest
 
-from text2image.config import MODERATION_CATEGORIES
+from text2image.domain.taxonomy import MODERATION_CATEGORIES
 from text2image.domain.verdicts import (
     LanguageGuess,
     ModerationLabel,

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from text2image.config import TOXICITY_LABELS
+from text2image.domain.taxonomy import TOXICITY_LABELS
 
 # Comprehend's seven label names, as the workflow's configuration knows them.
 LABELS = TOXICITY_LABELS

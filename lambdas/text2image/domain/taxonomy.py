@@ -1,11 +1,35 @@
-"""Rekognition content moderation taxonomy, model 7: second level to top level."""
+"""The moderation taxonomies: Comprehend's toxicity labels and Rekognition's model-7 categories."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from text2image.config import MODERATION_CATEGORIES
+# Rekognition moderation model 7, top-level categories.
+MODERATION_CATEGORIES: tuple[str, ...] = (
+    "Explicit",
+    "Non-Explicit Nudity of Intimate parts and Kissing",
+    "Swimwear or Underwear",
+    "Violence",
+    "Visually Disturbing",
+    "Drugs & Tobacco",
+    "Alcohol",
+    "Rude Gestures",
+    "Gambling",
+    "Hate Symbols",
+)
 
+# Comprehend DetectToxicContent labels.
+TOXICITY_LABELS: tuple[str, ...] = (
+    "PROFANITY",
+    "HATE_SPEECH",
+    "INSULT",
+    "GRAPHIC",
+    "HARASSMENT_OR_ABUSE",
+    "SEXUAL",
+    "VIOLENCE_OR_THREAT",
+)
+
+# Rekognition model 7: second level to top level.
 LEVEL2_PARENTS: Mapping[str, str] = {
     "Explicit Nudity": "Explicit",
     "Explicit Sexual Activity": "Explicit",
