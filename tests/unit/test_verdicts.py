@@ -5,6 +5,7 @@ from text2image.domain.verdicts import (
     LanguageGuess,
     ModerationLabel,
     SegmentScores,
+    blocking_labels,
     language_verdict,
     moderation_verdict,
     toxicity_verdict,
@@ -69,6 +70,26 @@ class TestToxicityVerdict:
         assert not verdict.safe
         assert verdict.toxicity == 0.7
         assert verdict.labels[0].score == 0.65
+
+
+class TestBlockingLabels:
+    """The labels a prompt rejection is counted under (RejectionsByLabel)."""
+
+    def test_a_per_label_threshold_reports_the_label_it_rejected_for(self):
+        # SEXUAL rejects at its own 0.3 while overall toxicity (0.45) stays under 0.5:
+        # the rejection is counted under SEXUAL, not under no label at all.
+        verdict = toxicity_verdict(
+            [SegmentScores("prompt", 0.45, {"SEXUAL": 0.4, "INSULT": 0.45})], 0.5, {"SEXUAL": 0.3}
+        )
+        assert not verdict.safe
+        assert [label.name for label in blocking_labels(verdict.labels, 0.5, {"SEXUAL": 0.3})] == ["SEXUAL"]
+
+    def test_a_per_label_threshold_above_the_overall_one_keeps_that_label_out(self):
+        labels = toxicity_verdict(
+            [SegmentScores("prompt", 0.7, {"PROFANITY": 0.7, "INSULT": 0.6})], 0.5, {}
+        ).labels
+        assert [label.name for label in blocking_labels(labels, 0.5, {})] == ["PROFANITY", "INSULT"]
+        assert [label.name for label in blocking_labels(labels, 0.5, {"PROFANITY": 0.9})] == ["INSULT"]
 
 
 class TestModerationVerdict:

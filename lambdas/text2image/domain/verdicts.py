@@ -91,6 +91,14 @@ def toxicity_verdict(
     return ToxicityVerdict(safe=not reasons, toxicity=round(toxicity, 4), labels=labels, reasons=reasons)
 
 
+def blocking_labels(
+    labels: Sequence[Label], toxicity_threshold: float, label_thresholds: Mapping[str, float]
+) -> list[Label]:
+    """The labels that reach their threshold: their own in `label_thresholds`,
+    else the overall one. These are the labels a rejection is counted under."""
+    return [label for label in labels if label.score >= label_thresholds.get(label.name, toxicity_threshold)]
+
+
 @dataclass(frozen=True)
 class ModerationLabel:
     name: str

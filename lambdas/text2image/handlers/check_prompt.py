@@ -14,6 +14,7 @@ from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.config import PromptCheckConfig
 from text2image.contract import GenerateRequest, Stage
 from text2image.domain.prompts import TooManySegments
+from text2image.domain.verdicts import blocking_labels
 from text2image.errors import InvalidRequest
 from text2image.handlers.common import describe, parse_step
 from text2image.models import PromptCheckInput, PromptCheckOutput
@@ -38,6 +39,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
     metrics.add_metric(name="PromptsChecked", unit=MetricUnit.Count, value=1)
     if not verdict.safe:
-        blocking = [label for label in verdict.labels if label.score >= config.toxicity_threshold]
+        blocking = blocking_labels(verdict.labels, config.toxicity_threshold, config.label_thresholds)
         count_rejection(Stage.PROMPT, blocking, verdict.reason_code)
     return PromptCheckOutput(request=request, prompt_check=verdict).model_dump(mode="json")
