@@ -23,7 +23,7 @@ help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
 	@echo "make test               unit, integration, infrastructure and browser tests"
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
-	@echo "make bench              latency of the local stand-ins"
+	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 
@@ -60,6 +60,7 @@ test: $(VENV_STAMP) $(NODE_STAMP) chromium
 
 bench: $(VENV_STAMP)
 	$(PY) -m workflow.standins.bench
+	$(PY) -m workflow.cold_start
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)

@@ -11,8 +11,9 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from text2image.deferred_model import DeferredModel
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
 from text2image.domain.taxonomy import MODERATION_CATEGORIES, TOXICITY_LABELS
 
@@ -32,7 +33,7 @@ class ConfigurationError(RuntimeError):
     """Raised at cold start when the environment is incomplete or invalid."""
 
 
-class FunctionConfig(BaseModel):
+class FunctionConfig(DeferredModel):
     """One function's configuration, read from its environment (`ENV`) and validated at cold start."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")

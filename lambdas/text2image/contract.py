@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from text2image.deferred_model import DeferredModel
 
 # 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
 # for the prompt and four for the negative prompt, inside the 10-segment limit.
@@ -41,7 +43,7 @@ def parse_size(size: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-class CheckToxicityRequest(BaseModel):
+class CheckToxicityRequest(DeferredModel):
     """The body of `POST /check-toxicity`: the texts a generation would send."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -117,7 +119,7 @@ class Stage(StrEnum):
     IMAGE = "image"
 
 
-class Label(BaseModel):
+class Label(DeferredModel):
     """One moderation label. `score` is 0..1 for both stages (Rekognition's
     0..100 confidence is divided by 100); `parent` is the taxonomy parent."""
 
@@ -126,7 +128,7 @@ class Label(BaseModel):
     parent: str | None = None
 
 
-class RejectedResponse(BaseModel):
+class RejectedResponse(DeferredModel):
     status: Literal["REJECTED"] = "REJECTED"
     stage: Stage
     reason_code: str
@@ -135,7 +137,7 @@ class RejectedResponse(BaseModel):
     execution_id: str | None = None
 
 
-class ApprovedResponse(BaseModel):
+class ApprovedResponse(DeferredModel):
     status: Literal["APPROVED"] = "APPROVED"
     image_url: str
     image_key: str
@@ -147,7 +149,7 @@ class ApprovedResponse(BaseModel):
     execution_id: str | None = None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(DeferredModel):
     status: Literal["FAILED", "TIMED_OUT"]
     error: str
     message: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from text2image.contract import GenerateRequest, Label
+from text2image.deferred_model import DeferredModel
 
 
-class _Step(BaseModel):
+class _Step(DeferredModel):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -19,7 +20,7 @@ class PromptCheckInput(_Step):
     execution_id: str = Field(min_length=1)
 
 
-class PromptVerdict(BaseModel):
+class PromptVerdict(DeferredModel):
     safe: bool
     reason_code: Literal["", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE"] = ""
     reason: str = ""
@@ -29,7 +30,7 @@ class PromptVerdict(BaseModel):
     labels: list[Label] = []
 
 
-class PromptCheckOutput(BaseModel):
+class PromptCheckOutput(DeferredModel):
     """Replaces the state: the validated request with defaults filled in, and the verdict."""
 
     request: GenerateRequest
@@ -41,7 +42,7 @@ class GenerateInput(_Step):
     execution_id: str = Field(min_length=1)
 
 
-class GenerationResult(BaseModel):
+class GenerationResult(DeferredModel):
     staged_key: str
     content_type: str
     seed: int
@@ -56,7 +57,7 @@ class ModerateInput(_Step):
     execution_id: str = Field(min_length=1)
 
 
-class ImageCheck(BaseModel):
+class ImageCheck(DeferredModel):
     safe: bool
     reason_code: Literal["", "UNSAFE_IMAGE"] = ""
     reason: str = ""
@@ -73,7 +74,7 @@ class StoreInput(_Step):
     request: GenerateRequest
 
 
-class StoredImage(BaseModel):
+class StoredImage(DeferredModel):
     key: str
     url: str
     expires_in: int
@@ -87,7 +88,7 @@ class DiscardInput(_Step):
     outcome: Literal["rejected", "failed"]
 
 
-class DiscardResult(BaseModel):
+class DiscardResult(DeferredModel):
     disposition: Literal["deleted", "quarantined"]
     staged_key: str
     quarantine_key: str | None = None

@@ -1,0 +1,76 @@
+"""`make bench`: the import cost of each handler (its cold start) against a bare one.
+
+Each catalogue handler module is imported in a fresh Python process, in turn with
+a bare handler that imports boto3 and makes two clients (what any handler pays);
+each pair gives one ratio, and the median of the ratios is printed. Pairing keeps
+the ratio meaningful on a machine whose speed drifts. It prints and asserts
+nothing about time: the target, each handler at most 1.3x the bare one, is read.
+
+Tracing is off, as outside Lambda; with it on, the X-Ray SDK loads at cold start
+because it is then needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from repo_paths import LAMBDAS_DIR
+from text2image.catalogue import FUNCTIONS
+
+TARGET_RATIO = 1.3
+BARE_HANDLER = "import boto3; boto3.client('s3'); boto3.client('sagemaker-runtime')"
+# What a handler reads at cold start; no call is made.
+ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "ENDPOINT_NAME": "bench-endpoint",
+    "IMAGE_BUCKET": "bench-bucket",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "PYTHONPATH": str(LAMBDAS_DIR),
+}
+
+
+def seconds_to_run(code: str) -> float:
+    environment = {**os.environ, **ENVIRONMENT}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=environment, check=True, cwd=LAMBDAS_DIR)
+    return time.perf_counter() - started
+
+
+def paired_ratios(code: str, runs: int) -> tuple[list[float], list[float]]:
+    """(the handler's seconds / the bare handler's, pair by pair), and the handler's seconds."""
+    seconds_to_run(code)  # warm the file cache and the bytecode
+    ratios, timings = [], []
+    for _ in range(runs):
+        handler = seconds_to_run(code)
+        bare = seconds_to_run(BARE_HANDLER)
+        ratios.append(handler / bare)
+        timings.append(handler)
+    return ratios, timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workflow.cold_start", description=__doc__)
+    parser.add_argument("--runs", type=int, default=9, help="pairs per handler")
+    args = parser.parse_args(argv)
+    seconds_to_run(BARE_HANDLER)
+    print(
+        f"Cold start: import of each handler / a bare handler ({BARE_HANDLER}); median of {args.runs} pairs"
+    )
+    print(f"{'function':<22}{'handler s':>10}{'ratio':>8}{'min':>7}{'max':>7}  target <= {TARGET_RATIO}")
+    for spec in FUNCTIONS:
+        module = spec.handler.rsplit(".", 1)[0]
+        ratios, timings = paired_ratios(f"import {module}", args.runs)
+        print(
+            f"{spec.name:<22}{statistics.median(timings):>10.3f}{statistics.median(ratios):>8.2f}"
+            f"{min(ratios):>7.2f}{max(ratios):>7.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
