@@ -168,6 +168,19 @@ function rejection(data) {
   return block;
 }
 
+// Set from the local API's /api/local-info: what the local image model's pictures are.
+// The deployed API has no such route, so in the cloud this stays empty.
+let imageModelNotice = "";
+
+async function loadImageModelNotice() {
+  try {
+    const response = await fetch("api/local-info");
+    if (response.ok) imageModelNotice = (await response.json()).notice || "";
+  } catch {
+    imageModelNotice = "";
+  }
+}
+
 function approved(data, prompt) {
   const name = `text2image-${data.seed}.png`;
   const image = el("img", { src: data.image_url, alt: `Generated image: ${prompt}`, width: String(data.width), height: String(data.height) });
@@ -177,7 +190,8 @@ function approved(data, prompt) {
     el("figcaption", {},
       el("span", { text: `${data.width} × ${data.height}, seed ${data.seed}. ` }),
       el("a", { href: data.image_url, download: name, class: "download", text: "Download image" }),
-      el("span", { class: "help", text: ` The link works for ${minutes} minutes.` })));
+      el("span", { class: "help", text: ` The link works for ${minutes} minutes.` })),
+    ...(imageModelNotice ? [el("p", { id: "image-model-notice", class: "notice caution", text: imageModelNotice })] : []));
 }
 
 async function generate(event) {
@@ -217,4 +231,5 @@ async function generate(event) {
 document.addEventListener("DOMContentLoaded", () => {
   $("generate-form").addEventListener("submit", generate);
   $("check-button").addEventListener("click", checkPrompt);
+  loadImageModelNotice();
 });

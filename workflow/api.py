@@ -117,6 +117,8 @@ class ApiBackend(Protocol):
 
     def local_info(self) -> dict[str, str]: ...
 
+    def image_model(self) -> dict[str, str]: ...
+
 
 def _outcome(status: str, body: Mapping[str, Any] | None) -> str:
     if status == "SUCCEEDED":
@@ -168,6 +170,9 @@ class LocalBackend:
             "bucket": self.env.bucket,
             "state_machine_arn": self.env.state_machine_arn,
         }
+
+    def image_model(self) -> dict[str, str]:
+        return self.env.image_model()
 
     def _summary(self, item: Mapping[str, Any]) -> ExecutionSummary:
         if item["status"] == "RUNNING":
@@ -294,6 +299,7 @@ class LocalApi:
                 Rule("/api/executions", endpoint="executions", methods=["GET"]),
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
+                Rule("/api/local-info", endpoint="image_model", methods=["GET"]),
                 Rule("/api/<path:rest>", endpoint="api_not_found"),
                 Rule("/", endpoint="index", methods=["GET"]),
                 Rule("/<path:path>", endpoint="static", methods=["GET"]),
@@ -306,6 +312,7 @@ class LocalApi:
             "executions": self.executions,
             "execution": self.execution,
             "local_info": self.local_info,
+            "image_model": self.image_model,
             "api_not_found": self.api_not_found,
             "static": self.static,
             "index": lambda request: self.static(request, "index.html"),
@@ -369,6 +376,10 @@ class LocalApi:
 
     def local_info(self, request: Request) -> Response:
         return api_json_response(200, self.backend.local_info())
+
+    def image_model(self, request: Request) -> Response:
+        # Local only: what the page shows beside a local image (the untrained model's notice).
+        return api_json_response(200, self.backend.image_model())
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.

@@ -94,5 +94,8 @@ def run(args: argparse.Namespace) -> int:
         print(report(result))
         if result.body.get("status") == "APPROVED":
             print(save_image(result, args.out, env.bucket))
+            notice = env.image_model()["notice"]
+            if notice:
+                print(f"\nNote:    {notice}")
     # A rejection is an answer, not a failure of the tool.
     return 0 if result.status == "SUCCEEDED" else 1

@@ -155,6 +155,11 @@ class LocalEnvironment:
         self._create_resources()
         return self
 
+    def image_model(self) -> dict[str, str]:
+        """The stand-in endpoint's image model, and the notice to show beside its images."""
+        generator = self._standins.app.sagemaker.generator
+        return {"image_model": generator.description, "notice": generator.notice}
+
     def stop(self) -> None:
         if self._standins is not None:
             self._standins.stop()

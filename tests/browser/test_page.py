@@ -42,6 +42,9 @@ def test_a_benign_prompt_shows_progress_then_the_image_with_a_download_link(page
     assert download.get_attribute("href") == image.get_attribute("src")
     expect(page.locator("figcaption")).to_contain_text("seed 42")
     expect(page.get_by_role("button", name="Generate")).to_be_enabled()
+    # The local image model is the untrained tiny pipeline: the page says so beside the image.
+    expect(page.locator("#image-model-notice")).to_contain_text("coloured noise")
+    expect(page.locator("#image-model-notice")).to_contain_text("LOCAL_IMAGE_MODEL")
 
 
 def test_a_toxic_prompt_shows_the_prompt_rejection_with_its_labels(page: Page, stack):

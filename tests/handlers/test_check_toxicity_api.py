@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
+from repo_paths import FRONTEND_DIR, REPO_ROOT
 from workflow.lambda_dispatch import LocalLambdaContext
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
 TOXIC = "you are a worthless idiot and I will hurt you"
 DEEP = "[" * 5000 + "]" * 5000
+
+
+def first_examples() -> dict[str, str]:
+    """The prompts a new user types first: the README's first command and the page's placeholder."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    page = (FRONTEND_DIR / "index.html").read_text()
+    return {
+        "readme": re.search(r'make run PROMPT="([^"]+)"', readme).group(1),
+        "placeholder": re.search(r'<textarea id="prompt"[^>]*placeholder="([^"]+)"', page).group(1),
+    }
 
 
 def proxy_event(body: str, path: str = "/check-toxicity", encoded: bool = False) -> dict:
@@ -98,3 +110,9 @@ def test_check_toxicity_answers_a_body_that_is_not_utf8_with_400(check_toxicity)
     # API Gateway hands a body that is not UTF-8 text to the function base64-encoded.
     status, answer = check_toxicity(base64.b64encode(b'{"prompt": "\xff\xfe"}').decode(), encoded=True)
     assert (status, answer["error"]) == (400, "InvalidRequest")
+
+
+@pytest.mark.parametrize("where", ["readme", "placeholder"])
+def test_the_first_prompt_a_new_user_tries_passes_the_prompt_check(check_toxicity, where):
+    status, verdict = check_toxicity(json.dumps({"prompt": first_examples()[where]}))
+    assert (status, verdict["safe"], verdict["reason_code"]) == (200, True, "")

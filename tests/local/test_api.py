@@ -108,6 +108,9 @@ class ScriptedEnvironment:
             ],
         )
 
+    def image_model(self) -> dict[str, str]:
+        return {"image_model": "tiny", "notice": "coloured noise"}
+
     def list_executions(self, limit: int) -> list[dict[str, Any]]:
         return [
             {"executionArn": arn, "name": arn.rsplit(":", 1)[-1], "status": ended["status"], "startDate": T0}
@@ -291,6 +294,54 @@ def test_a_crashing_proxy_handler_answers_502_like_api_gateway():
     assert response.json == {"message": "Internal server error"}
 
 
+# --- bodies no parser should choke on, on every route ------------------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+UNPARSEABLE = {
+    "nested-5000": DEEP.encode(),
+    "prompt-nested-5000": ('{"prompt": ' + DEEP + "}").encode(),
+    "invalid-utf8": b'{"prompt": "\xff\xfe"}',
+    "number-5000-digits": b'{"prompt": "a", "seed": ' + b"9" * 5000 + b"}",
+    "huge-float": b'{"prompt": "a", "seed": 1e999}',
+    "nan": b'{"prompt": NaN}',
+    "seed-nan": b'{"prompt": "a", "seed": NaN}',
+}
+BODY_ROUTES = ["/api/generate", "/api/check-toxicity"]
+OTHER_ROUTES = [
+    ("GET", "/api/executions"),
+    ("GET", "/api/executions/run-1"),
+    ("GET", "/api/_local"),
+    ("GET", "/api/local-info"),
+    ("GET", "/"),
+    ("POST", "/api/nowhere"),
+]
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+@pytest.mark.parametrize("body", UNPARSEABLE.values(), ids=UNPARSEABLE.keys())
+def test_a_body_that_cannot_be_parsed_or_validated_is_a_400_on_every_route_that_reads_one(path, body):
+    env = ScriptedEnvironment("SUCCEEDED", APPROVED)
+
+    response = client_for(env).post(path, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["error"] == "InvalidRequest"
+    assert response.json["message"].startswith("Invalid request: ")
+    assert env.started == [] and env.dispatcher.events == []
+
+
+@pytest.mark.parametrize(("method", "path"), OTHER_ROUTES)
+@pytest.mark.parametrize("body", UNPARSEABLE.values(), ids=UNPARSEABLE.keys())
+def test_routes_that_read_no_body_answer_as_without_one(method, path, body):
+    client = client_for(ScriptedEnvironment())
+    client.post("/api/generate", json={"prompt": "a red bicycle"})  # so that run-1 exists
+    expected = client.open(path, method=method).status_code
+
+    response = client.open(path, method=method, data=body, content_type="application/json")
+
+    assert response.status_code == expected < 500
+
+
 # --- inspection ---------------------------------------------------------------------------
 
 
@@ -340,6 +391,11 @@ def test_the_local_endpoints_are_exposed_for_tools_and_tests():
     info = client_for(ScriptedEnvironment()).get("/api/_local").json
     assert info["standins_url"] == "http://127.0.0.1:2"
     assert info["moto_url"] == "http://127.0.0.1:1"
+
+
+def test_local_info_tells_the_page_about_the_local_image_model():
+    response = client_for(ScriptedEnvironment()).get("/api/local-info")
+    assert (response.status_code, response.json) == (200, {"image_model": "tiny", "notice": "coloured noise"})
 
 
 # --- the page ----------------------------------------------------------------------------

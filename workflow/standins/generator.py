@@ -26,6 +26,12 @@ TINY_MODEL_DIR = CACHE_DIR / "tiny-sd-pipeline"
 TINY_MODEL_VERSION = "6"
 LATENT_LEVELS = 6
 
+UNTRAINED_MODEL_NOTICE = (
+    "The local image model is the untrained tiny pipeline: its images are coloured noise, not pictures. "
+    "For real images, set LOCAL_IMAGE_MODEL to a folder holding a diffusers text-to-image pipeline "
+    '(for example a saved sd-turbo): LOCAL_IMAGE_MODEL=/path/to/sd-turbo make run PROMPT="..."'
+)
+
 # JumpStart's SDXL sampler names (Stability's sgm samplers) and the closest diffusers schedulers.
 SCHEDULERS = {
     "EulerEDMSampler": ("EulerDiscreteScheduler", {}),
@@ -183,6 +189,11 @@ class ImageGenerator:
     @property
     def description(self) -> str:
         return self.model or f"tiny untrained Stable Diffusion pipeline ({TINY_MODEL_DIR})"
+
+    @property
+    def notice(self) -> str:
+        """What a user must know about the images before looking at them ("" for a real model)."""
+        return "" if self.model else UNTRAINED_MODEL_NOTICE
 
     def _load(self) -> Any:
         if self._pipeline is not None:
