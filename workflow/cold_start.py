@@ -3,8 +3,8 @@
 Each catalogue handler module is imported in a fresh Python process, in turn with
 a bare handler that imports boto3 and makes two clients (what any handler pays);
 each pair gives one ratio, and the median of the ratios is printed. Pairing keeps
-the ratio meaningful on a machine whose speed drifts. It prints and asserts
-nothing about time: the target, each handler at most 1.3x the bare one, is read.
+the ratio meaningful on a machine whose speed drifts. The target, each handler
+at most 1.3x the bare one, is printed beside the figures and never asserted.
 
 Tracing is off, as outside Lambda; with it on, the X-Ray SDK loads at cold start
 because it is then needed.
