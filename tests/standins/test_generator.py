@@ -63,3 +63,13 @@ def test_reused_schedulers_keep_a_seed_and_sampler_independent_of_earlier_calls(
         generator.generate(GenerationRequest("other", "", 256, 256, 3, 5.0, 9, sampler))
 
     assert generator.generate(REQUEST) == first
+
+
+def test_the_untrained_tiny_pipeline_comes_with_a_notice_and_a_real_model_without(monkeypatch):
+    monkeypatch.delenv("LOCAL_IMAGE_MODEL", raising=False)
+    notice = ImageGenerator().notice
+    assert "untrained" in notice and "coloured noise" in notice
+    assert "LOCAL_IMAGE_MODEL=" in notice
+
+    monkeypatch.setenv("LOCAL_IMAGE_MODEL", "/models/sd-turbo")
+    assert ImageGenerator().notice == ""
