@@ -27,7 +27,7 @@ OFFLINE_ENVIRON: dict[str, str] = {}
 # What `cdk deploy` synthesizes: the CLI sets CDK_DEFAULT_ACCOUNT from the caller's
 # credentials, so the account is concrete exactly when someone really deploys.
 CONCRETE_ACCOUNT = "123456789012"
-CONCRETE: dict[str, Any] = {"account": CONCRETE_ACCOUNT, "region": "eu-west-1"}
+CONCRETE: dict[str, Any] = {"account": CONCRETE_ACCOUNT, "region": "us-east-1"}
 
 
 @dataclass
