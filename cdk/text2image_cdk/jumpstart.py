@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .regions import WORKFLOW_REGIONS
+
 MODEL_ID = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
 # AWS Deep Learning Containers registry, the same account in every Region listed below.
 DLC_ACCOUNT = "763104351884"
@@ -57,9 +59,9 @@ def _artifacts(region: str) -> JumpStartArtifacts:
     )
 
 
-# Comprehend toxicity detection Regions (see README, "Choosing a Region").
+# A row for every Region the workflow can run in (regions.py; README, "Choosing a Region").
 SDXL_ARTIFACTS: dict[str, JumpStartArtifacts] = {
-    region: _artifacts(region) for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+    region: _artifacts(region) for region in sorted(WORKFLOW_REGIONS)
 }
 
 
