@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cdk.text2image_cdk.app import STACK_NAME
 from workflow import REPO_ROOT
 
 OUTPUTS_FILE = REPO_ROOT / "cdk.out" / "outputs.json"
-STACK_NAME = "Text2Image"
 SHOWN = {
     "SiteUrl": "Site",
     "GenerateUrl": "POST prompts to",

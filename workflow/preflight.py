@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from aws_cdk import DefaultStackSynthesizer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from cdk.text2image_cdk.regions import SERVICE_REGIONS, TRANSLATE, WORKFLOW_REGIONS, missing_services
@@ -30,8 +31,10 @@ from cdk.text2image_cdk.settings import DeploySettings, SettingsError
 from workflow import REPO_ROOT
 
 CDK_JSON = REPO_ROOT / "cdk.json"
-BOOTSTRAP_QUALIFIER = "hnb659fds"
-BOOTSTRAP_VERSION_PARAMETER = f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version"
+# The default synthesizer's, as the stack uses it: /cdk-bootstrap/hnb659fds/version.
+BOOTSTRAP_VERSION_PARAMETER = DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace(
+    "${Qualifier}", DefaultStackSynthesizer.DEFAULT_QUALIFIER
+)
 # The `requiresBootstrapStackVersion` of the synthesized stack and asset artifacts
 # for the pinned aws-cdk-lib (a test compares, so an upgrade that raises it is
 # noticed). The manifest's lookup role asks for 8, but the app makes no lookups.

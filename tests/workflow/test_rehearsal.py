@@ -38,15 +38,17 @@ def function_id(template: dict[str, Any], prefix: str) -> str:
     return logical_id
 
 
+def state_machine(template: dict[str, Any]) -> dict[str, Any]:
+    (machine,) = (
+        v for v in template["Resources"].values() if v["Type"] == "AWS::StepFunctions::StateMachine"
+    )
+    return machine
+
+
 def test_the_rehearsal_dispatches_every_substituted_arn_to_the_handler_the_template_names(
     rehearsal: Rehearsal, template: dict[str, Any]
 ) -> None:
-    machine = next(
-        v for v in template["Resources"].values() if v["Type"] == "AWS::StepFunctions::StateMachine"
-    )
-    substituted = {
-        value["Fn::GetAtt"][0] for value in machine["Properties"]["DefinitionSubstitutions"].values()
-    }
+    substituted = {value["Fn::GetAtt"][0] for value in substitutions(template).values()}
     assert set(rehearsal.plan.functions) == substituted
     for logical_id, function in rehearsal.plan.functions.items():
         properties = template["Resources"][logical_id]["Properties"]
@@ -111,22 +113,28 @@ def broken(template: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(template)
 
 
+def variables(template: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The Environment.Variables of the template's function whose logical id starts with `prefix`."""
+    return template["Resources"][function_id(template, prefix)]["Properties"]["Environment"]["Variables"]
+
+
+def substitutions(template: dict[str, Any]) -> dict[str, Any]:
+    return state_machine(template)["Properties"]["DefinitionSubstitutions"]
+
+
 def test_a_renamed_environment_variable_fails_the_rehearsal(
     template: dict[str, Any], env: LocalEnvironment
 ) -> None:
     bad = broken(template)
-    variables = bad["Resources"][function_id(bad, "FunctionsStoreImage")]["Properties"]["Environment"][
-        "Variables"
-    ]
-    variables["URL_TTL"] = variables.pop("URL_TTL_SECONDS")
+    store = variables(bad, "FunctionsStoreImage")
+    store["URL_TTL"] = store.pop("URL_TTL_SECONDS")
     with pytest.raises(RehearsalError, match=r"FunctionsStoreImage.*reads \['URL_TTL_SECONDS'\]"):
         Rehearsal(env, bad)
 
 
 def test_a_missing_substitution_fails_the_rehearsal(template: dict[str, Any], env: LocalEnvironment) -> None:
     bad = broken(template)
-    machine = next(v for v in bad["Resources"].values() if v["Type"] == "AWS::StepFunctions::StateMachine")
-    del machine["Properties"]["DefinitionSubstitutions"]["ModerateImageFunctionArn"]
+    del substitutions(bad)["ModerateImageFunctionArn"]
     with pytest.raises(
         RehearsalError, match=r"\['ModerateImageFunctionArn'\] with no DefinitionSubstitutions"
     ):
@@ -137,10 +145,7 @@ def test_a_function_wired_to_another_endpoint_fails_at_run_time(
     template: dict[str, Any], env: LocalEnvironment
 ) -> None:
     bad = broken(template)
-    variables = bad["Resources"][function_id(bad, "FunctionsGenerateImage")]["Properties"]["Environment"][
-        "Variables"
-    ]
-    variables["ENDPOINT_NAME"] = "some-other-endpoint"
+    variables(bad, "FunctionsGenerateImage")["ENDPOINT_NAME"] = "some-other-endpoint"
     with Rehearsal(env, bad).deployed() as rehearsal:
         result = rehearsal.run({"prompt": BENIGN})
     assert (result.http_status, result.body["error"]) == (502, "GenerationFailed")
@@ -148,11 +153,10 @@ def test_a_function_wired_to_another_endpoint_fails_at_run_time(
 
 def test_swapped_substitutions_fail_at_run_time(template: dict[str, Any], env: LocalEnvironment) -> None:
     bad = broken(template)
-    machine = next(v for v in bad["Resources"].values() if v["Type"] == "AWS::StepFunctions::StateMachine")
-    substitutions = machine["Properties"]["DefinitionSubstitutions"]
-    substitutions["GenerateImageFunctionArn"], substitutions["ModerateImageFunctionArn"] = (
-        substitutions["ModerateImageFunctionArn"],
-        substitutions["GenerateImageFunctionArn"],
+    swapped = substitutions(bad)
+    swapped["GenerateImageFunctionArn"], swapped["ModerateImageFunctionArn"] = (
+        swapped["ModerateImageFunctionArn"],
+        swapped["GenerateImageFunctionArn"],
     )
     with Rehearsal(env, bad).deployed() as rehearsal:
         result = rehearsal.run({"prompt": BENIGN})
