@@ -76,6 +76,11 @@ CDK := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_MET
 	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx --no-install cdk --no-notices
 CDK_ARGS ?=
 TEMPLATE := cdk.out/Text2Image.template.json
+# `cdk deploy` synthesizes with the caller's account (CDK_DEFAULT_ACCOUNT), so lint
+# checks that variant too, in its own assembly directory.
+LINT_ACCOUNT := 123456789012
+CONCRETE_OUT := cdk.out.concrete
+CONCRETE_TEMPLATE := $(CONCRETE_OUT)/Text2Image.template.json
 
 # checkov checks skipped for every resource of a kind (single resources are
 # skipped in their own metadata, with reasons: cdk/text2image_cdk/nag.py):
@@ -93,19 +98,24 @@ lint: $(VENV_STAMP) $(NODE_STAMP) $(LINT_STAMP)
 	npx --no-install asl-validator --json-path asl/text2image.asl.json
 	@# The synth runs cdk-nag's AwsSolutions checks: any unacknowledged finding fails it.
 	$(CDK) synth --quiet $(CDK_ARGS)
-	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(TEMPLATE)
+	$(CDK) synth --quiet --output $(CONCRETE_OUT) $(CDK_ARGS) -c account=$(LINT_ACCOUNT)
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(TEMPLATE) $(CONCRETE_TEMPLATE)
 	$(LINT_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation \
-	  -f $(TEMPLATE) --skip-check $(CHECKOV_SKIP)
+	  -f $(TEMPLATE) -f $(CONCRETE_TEMPLATE) --skip-check $(CHECKOV_SKIP)
 
 synth: $(VENV_STAMP) $(NODE_STAMP)
 	$(CDK) synth --quiet $(CDK_ARGS)
 	@echo "template: $(TEMPLATE)"
 
+# Preflight first (credentials, Region, bootstrap, Powertools layer, endpoint quota:
+# README "Deploying"), with the same CDK_ARGS; then the deploy; then its URLs.
 deploy: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) -m workflow preflight $(CDK_ARGS)
 	$(CDK) deploy --require-approval broadening --outputs-file cdk.out/outputs.json $(CDK_ARGS)
+	@$(PY) -m workflow outputs
 
 destroy: $(VENV_STAMP) $(NODE_STAMP)
 	$(CDK) destroy $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) node_modules cdk.out out .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LINT_VENV) node_modules cdk.out $(CONCRETE_OUT) out .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""python -m workflow run "a jaguar in the Amazon rainforest" | local"""
+"""python -m workflow run "a jaguar in the Amazon rainforest" | local | preflight [CDK_ARGS] | outputs"""
 
 from __future__ import annotations
 
@@ -15,7 +15,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "local", help="the whole system on 127.0.0.1: API, page, moto and stand-ins", add_help=False
     )
+    commands.add_parser(
+        "preflight", help="checks before `make deploy` (takes the CDK_ARGS: -c key=value ...)", add_help=False
+    )
+    commands.add_parser("outputs", help="the deployed stack's URLs, from cdk.out/outputs.json")
     args, rest = parser.parse_known_args(argv)
+    if args.command == "preflight":
+        import os
+
+        from workflow import preflight
+
+        return preflight.main(rest, os.environ)
+    if args.command == "outputs":
+        from workflow import outputs
+
+        return outputs.main()
     if args.command == "local":
         from workflow import serve
 

@@ -184,6 +184,11 @@ class LocalEnvironment:
         else:
             self.dispatcher.set_function_environment(function, variables)
 
+    def serve_endpoints(self, names: set[str] | None) -> None:
+        """Let the SDXL stand-in answer only these endpoint names (None: any name),
+        as an account has only its own endpoints."""
+        self._standins.app.sagemaker.endpoint_names = names
+
     def reset(self) -> None:
         """Back to the configuration the environment started with, a fresh call log and an empty bucket."""
         base = self._saved_function_environment()
@@ -196,10 +201,13 @@ class LocalEnvironment:
         self._configured.clear()
         self.dispatcher.clear_function_environments()
         self.dispatcher.invocations.clear()
-        keys = self.keys()
+        self.empty_bucket(self.bucket)
+
+    def empty_bucket(self, bucket: str) -> None:
+        keys = self.keys(bucket=bucket)
         for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
             batch = [{"Key": key} for key in keys[start : start + 1000]]
-            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            self.s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
 
     def _saved_function_environment(self) -> dict[str, str]:
         return self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment
@@ -231,9 +239,9 @@ class LocalEnvironment:
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
 
-    def keys(self, prefix: str = "") -> list[str]:
-        """Every object key in the image bucket under a prefix."""
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+    def keys(self, prefix: str = "", bucket: str | None = None) -> list[str]:
+        """Every object key in the image bucket (or another) under a prefix."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket or self.bucket, Prefix=prefix)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     # --- executions -----------------------------------------------------------

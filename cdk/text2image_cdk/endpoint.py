@@ -55,6 +55,13 @@ class JumpStartSdxlEndpoint(Construct):
                 ],
             )
         )
+        # SageMaker names the endpoint's log groups itself: /aws/sagemaker/Endpoints/<name>.
+        self.log_groups_arn = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="/aws/sagemaker/Endpoints/*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -63,14 +70,7 @@ class JumpStartSdxlEndpoint(Construct):
                     "logs:DescribeLogStreams",
                     "logs:PutLogEvents",
                 ],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="/aws/sagemaker/Endpoints/*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
+                resources=[self.log_groups_arn],
             )
         )
         self.role.add_to_policy(

@@ -59,15 +59,19 @@ def function_environment(
     return environment
 
 
+def powertools_parameter_name(version: str) -> str:
+    """The public SSM parameter holding the Powertools layer ARN for this runtime,
+    architecture and version (or `latest`)."""
+    python = f"python{RUNTIME.name.removeprefix('python')}"
+    return f"/aws/service/powertools/python/{ARCHITECTURE.name}/{python}/{version}"
+
+
 def powertools_layer_arn(scope: Construct, version: str, layer_arn: str | None) -> str:
     if layer_arn:
         return layer_arn
     # Powertools publishes each layer version's ARN as a public SSM parameter;
     # CloudFormation resolves it at deploy time, so the synth needs no lookup.
-    python = f"python{RUNTIME.name.removeprefix('python')}"
-    return ssm.StringParameter.value_for_string_parameter(
-        scope, f"/aws/service/powertools/python/{ARCHITECTURE.name}/{python}/{version}"
-    )
+    return ssm.StringParameter.value_for_string_parameter(scope, powertools_parameter_name(version))
 
 
 class Functions(Construct):

@@ -2,17 +2,19 @@
 
 The `sagemaker` SDK looks these up in the JumpStart manifest over the network,
 which cannot happen at synth (or in tests). So the project keeps the table: the
-values are those the SDK resolves for
+values are JumpStart's spec for
 `model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0` (inference,
-spec v1.0.1). Only Regions that also offer Comprehend `DetectToxicContent` are
-listed: the stack is useless anywhere else. To add a Region, resolve the two
-URIs once with the SDK (`sagemaker.image_uris.retrieve` / `model_uris.retrieve`)
-and add a row.
+spec versions 1.0.1 to 1.0.15 agree on every value here). A row for each Region
+the workflow can run in (regions.py). How the table was checked against the
+JumpStart specs that a PyPI package ships, and how to re-check it: README,
+"The JumpStart artifact table".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .regions import WORKFLOW_REGIONS
 
 MODEL_ID = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
 # AWS Deep Learning Containers registry, the same account in every Region listed below.
@@ -21,14 +23,17 @@ IMAGE_REPOSITORY = "stabilityai-pytorch-inference"
 IMAGE_TAG = "2.0.1-sgm0.1.0-gpu-py310-cu118-ubuntu20.04-sagemaker"
 MODEL_DATA_KEY = f"stabilityai-infer/prepack/v1.0.1/infer-prepack-{MODEL_ID}.tar.gz"
 
-# The container's environment, as JumpStart deploys it.
+# The container's environment, exactly the spec's `environment` (JumpStart deploys it so).
 CONTAINER_ENVIRONMENT: dict[str, str] = {
     "ENDPOINT_SERVER_TIMEOUT": "3600",
     "MODEL_CACHE_ROOT": "/opt/ml/model",
+    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
     "SAGEMAKER_ENV": "1",
+    "SAGEMAKER_MODEL_SERVER_TIMEOUT": "3600",
     "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
     "SAGEMAKER_PROGRAM": "inference.py",
-    "SM_NUM_GPUS": "1",
+    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+    "SAI_MODEL_CACHE_FILE": "stabilityai-model-cache.tar.gz",
 }
 
 
@@ -57,9 +62,9 @@ def _artifacts(region: str) -> JumpStartArtifacts:
     )
 
 
-# Comprehend toxicity detection Regions (see README, "Choosing a Region").
+# A row for every Region the workflow can run in (regions.py; README, "Choosing a Region").
 SDXL_ARTIFACTS: dict[str, JumpStartArtifacts] = {
-    region: _artifacts(region) for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+    region: _artifacts(region) for region in sorted(WORKFLOW_REGIONS)
 }
 
 

@@ -9,9 +9,10 @@ Makefile's CHECKOV_SKIP.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, DefaultStackSynthesizer, Stack, Validations
 from constructs import IConstruct
 
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
@@ -40,15 +41,52 @@ def checkov_skip(construct: IConstruct, check: str, comment: str) -> None:
     resource.add_metadata("checkov", metadata)
 
 
-def _arn_ref(stack: Stack, construct: IConstruct) -> str:
-    """How cdk-nag prints `Fn::GetAtt [X, Arn]` in a finding."""
-    resource = construct.node.default_child
-    assert isinstance(resource, CfnResource)
-    return f"<{stack.get_logical_id(resource)}.Arn>"
+def finding_text(stack: Stack, value: str) -> str:
+    """How cdk-nag prints a (possibly tokenized) value in a finding id, e.g.
+    `arn:<AWS::Partition>:logs:us-east-1:<AWS::AccountId>:log-group:...` when the
+    account is unknown and `...:123456789012:...` when it is concrete.
+
+    The value is resolved in the stack, as cdk-nag resolves it, then flattened as
+    cdk-nag 3's `flattenCfnReference` does (Join -> joined, Ref -> `<X>`, GetAtt ->
+    `<X.Attr>`, Sub -> `${X}` as `<X>`). So an acknowledgement built from the same
+    expression the policy uses holds for any account and Region."""
+    return _flatten(stack.resolve(value))
+
+
+def _flatten(node: Any) -> str:
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict) and node.get("Fn::Join"):
+        delimiter, items = node["Fn::Join"]
+        return delimiter.join(_flatten(item) for item in items)
+    if isinstance(node, dict) and node.get("Fn::Sub"):
+        return _flatten(node["Fn::Sub"])
+    if isinstance(node, dict) and node.get("Fn::GetAtt"):
+        resource, attribute = node["Fn::GetAtt"]
+        return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+    if isinstance(node, dict) and node.get("Fn::ImportValue"):
+        return _flatten(node["Fn::ImportValue"])
+    if isinstance(node, dict) and node.get("Ref"):
+        return f"<{_flatten(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
+
+
+def asset_bucket_arn(stack: Stack) -> str:
+    """The CDK bootstrap's file-asset bucket for this stack's account and Region
+    (tokens where they are unknown), as the default synthesizer names it."""
+    qualifier = (
+        getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    )
+    name = (
+        DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace("${Qualifier}", qualifier)
+        .replace("${AWS::AccountId}", stack.account)
+        .replace("${AWS::Region}", stack.region)
+    )
+    return f"arn:{stack.partition}:s3:::{name}"
 
 
 def add_suppressions(stack: Text2ImageStack) -> None:
-    images = _arn_ref(stack, stack.buckets.images)
+    images = finding_text(stack, stack.buckets.images.bucket_arn)
     prefix_reason = (
         "Objects are keyed by execution id under a fixed prefix; the grant is limited to that prefix "
         "(object keys cannot be known at deploy time)."
@@ -92,8 +130,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         )
         acknowledge(
             role,
-            f"IAM5[Resource::arn:<AWS::Partition>:logs:{stack.settings.region}:<AWS::AccountId>:log-group:"
-            "/aws/sagemaker/Endpoints/*]",
+            f"IAM5[Resource::{finding_text(stack, stack.endpoint.log_groups_arn)}]",
             "SageMaker names the endpoint's log group and streams itself; limited to endpoint log groups.",
         )
 
@@ -167,9 +204,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
                 "Action::s3:List*",
                 "Action::s3:DeleteObject*",
                 "Action::s3:Abort*",
-                f"Resource::{_arn_ref(stack, stack.buckets.site)}/*",
-                "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-                f"{stack.settings.region}/*",
+                f"Resource::{finding_text(stack, stack.buckets.site.bucket_arn)}/*",
+                f"Resource::{finding_text(stack, asset_bucket_arn(stack))}/*",
             ):
                 acknowledge(
                     child,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from constructs import Node
+if TYPE_CHECKING:
+    from constructs import Node
 
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
@@ -52,10 +53,18 @@ class DeploySettings:
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
+        return cls.from_lookup(node.try_get_context, environ)
+
+    @classmethod
+    def from_lookup(
+        cls, context: Callable[[str], Any], environ: Mapping[str, str] | None = None
+    ) -> DeploySettings:
+        """Read from any context lookup: the app's node, or the preflight's parse of
+        cdk.json and `-c` arguments, so both see the same settings."""
         environ = os.environ if environ is None else environ
 
         def get(key: str) -> Any:
-            value = node.try_get_context(key)
+            value = context(key)
             return None if value in (None, "") else value
 
         def integer(key: str, default: int, minimum: int = 0) -> int:

@@ -19,12 +19,28 @@ CUSTOM: dict[str, Any] = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "m
 # No credentials, no default Region from the machine: the synth must not depend on them.
 OFFLINE_ENVIRON: dict[str, str] = {}
 
+# What `cdk deploy` synthesizes: the CLI sets CDK_DEFAULT_ACCOUNT from the caller's
+# credentials, so the account is concrete exactly when someone really deploys.
+CONCRETE_ACCOUNT = "123456789012"
+CONCRETE: dict[str, Any] = {"account": CONCRETE_ACCOUNT, "region": "us-east-1"}
+
 
 @dataclass
 class Synth:
     template: dict[str, Any]
     assembly_dir: Path
     asset_dirs: list[Path]
+
+    def nag_findings(self) -> list[dict[str, Any]]:
+        """cdk-nag findings nobody acknowledged, errors and warnings alike, from
+        the assembly's validation report (errors also fail the synth itself)."""
+        report = json.loads((self.assembly_dir / "validation-report.json").read_text())
+        return [
+            violation
+            for plugin in report["pluginReports"]
+            if plugin["pluginName"] == "AwsSolutions"
+            for violation in plugin["violations"]
+        ]
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.template["Resources"].items() if v["Type"] == resource_type}
