@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk.text2image_cdk.app import STACK_NAME
-from workflow import REPO_ROOT
+from repo_paths import REPO_ROOT
 
 OUTPUTS_FILE = REPO_ROOT / "cdk.out" / "outputs.json"
 SHOWN = {

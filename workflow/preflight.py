@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from cdk.text2image_cdk.regions import SERVICE_REGIONS, TRANSLATE, WORKFLOW_REGIONS, missing_services
 from cdk.text2image_cdk.settings import DeploySettings, SettingsError
-from workflow import REPO_ROOT
+from repo_paths import REPO_ROOT
 
 CDK_JSON = REPO_ROOT / "cdk.json"
 # The default synthesizer's, as the stack uses it: /cdk-bootstrap/hnb659fds/version.

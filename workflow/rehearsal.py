@@ -31,7 +31,7 @@ from typing import Any
 
 from text2image.catalogue import ASL_PLACEHOLDER, FUNCTIONS
 from text2image.contract import GenerateRequest
-from workflow.lambdas import ACCOUNT_ID, LambdaDispatcher, _environment
+from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
 from workflow.local import FUNCTION_ENVIRONMENT, REGION, LocalEnvironment, RunResult
 
 # What the stand-in SDXL endpoint is called when the template creates its own.
