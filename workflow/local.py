@@ -211,6 +211,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
+            "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.standins_url,
         }
 
