@@ -132,6 +132,9 @@ class RejectedResponse(BaseModel):
     reason_code: str
     reason: str
     labels: list[Label]
+    # The prompt's detected language, and its English translation when it was translated.
+    prompt_language: str | None = None
+    translated_prompt: str | None = None
     execution_id: str | None = None
 
 
@@ -144,6 +147,9 @@ class ApprovedResponse(BaseModel):
     width: int
     height: int
     model: str
+    # The prompt's detected language, and the English text generated from when it was translated.
+    prompt_language: str
+    translated_prompt: str | None = None
     execution_id: str | None = None
 
 

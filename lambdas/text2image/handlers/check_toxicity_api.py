@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
 from text2image.domain.prompts import TooManySegments
@@ -22,6 +23,12 @@ from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
+# No Translate client at all when translation is off: nothing can call it.
+translator = (
+    AmazonTranslator(boto3.client("translate", config=SERVICE_CLIENT_CONFIG))
+    if config.translate_prompts
+    else None
+)
 # Behind CloudFront the API is reached under /api.
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
 
@@ -39,7 +46,7 @@ def _error(status: int, error: str, message: str) -> Response:
 def check_toxicity() -> Response | dict[str, Any]:
     try:
         request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
-        verdict = check_prompt(request, analyzer, config)
+        verdict = check_prompt(request, analyzer, config, translator)
     except ValidationError as error:
         return _error(400, "InvalidRequest", f"Invalid request: {describe(error)}")
     except (ValueError, TooManySegments) as error:
