@@ -191,6 +191,8 @@ class LocalEnvironment:
         self._configured.clear()
         self.dispatcher.clear_function_environments()
         self.dispatcher.invocations.clear()
+        if self._standins is not None:
+            self._standins.app.calls.clear()
         keys = self.keys()
         for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
             batch = [{"Key": key} for key in keys[start : start + 1000]]
@@ -226,6 +228,12 @@ class LocalEnvironment:
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
+
+    def service_calls(self, operation: str) -> list[dict[str, Any]]:
+        """The stand-ins' logged calls whose operation (X-Amz-Target or path) contains `operation`."""
+        if self._standins is None:
+            return []
+        return [call for call in list(self._standins.app.calls) if operation in call["operation"]]
 
     def keys(self, prefix: str = "") -> list[str]:
         """Every object key in the image bucket under a prefix."""
