@@ -51,6 +51,8 @@ def check_prompt(
     is what gets scored; a text that is not English and cannot be translated
     rejects the request without scoring anything.
     """
+    # An over-long request is refused before any service is called.
+    prompt_segments(request.prompt, request.negative_prompt)
     english: dict[PromptSource, str] = {"prompt": request.prompt, "negative_prompt": request.negative_prompt}
     translated: dict[PromptSource, str] = {}
     prompt_language: LanguageVerdict | None = None
@@ -77,7 +79,9 @@ def check_prompt(
         if source == "prompt":
             prompt_language = LanguageVerdict(True, translation.source_language, verdict.score)
 
-    assert prompt_language is not None  # the contract requires a prompt with words
+    if prompt_language is None:  # the contract already refuses a prompt without words
+        raise ValueError("the prompt must contain some text, not only spaces")
+    # A translation can be longer than its original: cut the English texts.
     segments = prompt_segments(english["prompt"], english["negative_prompt"])
     scores = analyzer.detect_toxicity([segment.text for segment in segments])
     scored = [

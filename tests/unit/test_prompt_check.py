@@ -1,7 +1,10 @@
 """check_prompt with an in-memory analyzer: the rules, not Comprehend."""
 
+import pytest
+
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
+from text2image.domain.prompts import TooManySegments
 from text2image.domain.translation import Translation, Untranslatable
 from text2image.domain.verdicts import LanguageGuess, SegmentScores
 from text2image.prompt_check import check_prompt
@@ -149,3 +152,11 @@ def test_an_unclear_language_is_left_to_translates_own_detection():
     translator = FakeTranslator({"jaguaar": "jaguar"}, language="et")
     check_prompt(CheckToxicityRequest(prompt="jaguaar"), Unsure({}, set()), CONFIG, translator)
     assert translator.asked == [("jaguaar", "auto")]
+
+
+def test_a_translation_too_long_to_check_is_refused_like_an_over_long_prompt():
+    analyzer = FakeAnalyzer({JAGUAR_ZH: "zh"}, set())
+    translator = FakeTranslator({JAGUAR_ZH: "jaguar " * 1600})  # 11 KB of English: 11 segments
+    with pytest.raises(TooManySegments):
+        check_prompt(CheckToxicityRequest(prompt=JAGUAR_ZH), analyzer, CONFIG, translator)
+    assert analyzer.scored == []

@@ -44,6 +44,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise InvalidRequest(f"Invalid request: {error}") from None
 
     metrics.add_metric(name="PromptsChecked", unit=MetricUnit.Count, value=1)
+    if verdict.translated_prompt is not None or verdict.translated_negative_prompt is not None:
+        metrics.add_metric(name="PromptsTranslated", unit=MetricUnit.Count, value=1)
     if not verdict.safe:
         blocking = [label for label in verdict.labels if label.score >= config.toxicity_threshold]
         count_rejection(Stage.PROMPT, blocking, verdict.reason_code)
