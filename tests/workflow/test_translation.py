@@ -3,9 +3,12 @@ Translate stand-in, checked and generated in English, or refused (fail closed)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from workflow.local import LocalEnvironment
+from workflow.cli import report
+from workflow.local import LocalEnvironment, RunResult
 from workflow.standins.admin import inject_fault, install_translation
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original design's own example prompt
@@ -113,3 +116,19 @@ def test_with_translation_off_a_chinese_prompt_is_refused_as_before(env: LocalEn
     assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("zh", None)
     assert env.service_calls(TRANSLATE) == []
     assert env.service_calls(ENDPOINT) == []
+
+
+def test_make_run_prints_the_translation_it_checked():
+    body = {
+        "status": "REJECTED",
+        "stage": "prompt",
+        "reason_code": "TOXIC_PROMPT",
+        "reason": "The prompt was classified as toxic.",
+        "labels": [],
+        "prompt_language": "es",
+        "translated_prompt": HARMFUL_EN,
+    }
+    result = RunResult(
+        execution_arn="arn", status="SUCCEEDED", started=datetime.now(UTC), http_status=422, body=body
+    )
+    assert f"Translated from 'es': {HARMFUL_EN}" in report(result).splitlines()
