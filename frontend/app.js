@@ -27,6 +27,27 @@ function labelList(labels) {
   return list;
 }
 
+// "zh" -> "Chinese", with the browser's own language names; the code if it has none.
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+// The English text that was checked (and drawn) instead of what was typed, if it was translated.
+function translationNote(data) {
+  const notes = [];
+  if (data.translated_prompt) {
+    notes.push(el("p", { class: "translation", text: `Translated from ${languageName(data.prompt_language)}: ${data.translated_prompt}` }));
+  }
+  if (data.translated_negative_prompt) {
+    notes.push(el("p", { class: "translation", text: `Negative prompt translated: ${data.translated_negative_prompt}` }));
+  }
+  return notes;
+}
+
 function readForm() {
   const prompt = $("prompt").value;
   const negative = $("negative_prompt").value;
@@ -129,7 +150,7 @@ async function checkPrompt() {
       showPanel("verdict", "verdict-body", errorBlock(failure(status, data)));
       return;
     }
-    const children = [];
+    const children = translationNote(data);
     if (data.safe) {
       children.push(el("p", { class: "notice ok", text: "This prompt passes the check: it can be used to generate an image." }));
     } else {
@@ -162,7 +183,8 @@ function rejection(data) {
     : "No image was generated. Reword the prompt and try again.";
   const block = el("div", { class: "notice rejected", "data-stage": data.stage || "" },
     el("p", { class: "notice-title", text: `Rejected by ${stage}.` }),
-    el("p", { text: `Why: ${data.reason || "it did not pass moderation."}` }));
+    el("p", { text: `Why: ${data.reason || "it did not pass moderation."}` }),
+    ...translationNote(data));
   if (data.labels && data.labels.length) block.append(el("p", { text: "What was found:" }), labelList(data.labels));
   block.append(el("p", { class: "advice", text: advice }));
   return block;
@@ -188,6 +210,7 @@ function approved(data, prompt) {
   return el("figure", { class: "generated" },
     image,
     el("figcaption", {},
+      ...translationNote(data),
       el("span", { text: `${data.width} × ${data.height}, seed ${data.seed}. ` }),
       el("a", { href: data.image_url, download: name, class: "download", text: "Download image" }),
       el("span", { class: "help", text: ` The link works for ${minutes} minutes.` })),

@@ -10,7 +10,7 @@ import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from workflow.local import LocalEnvironment
-from workflow.standins.admin import clear_faults
+from workflow.standins.admin import clear_faults, clear_translations
 
 
 class CurrentStdout:
@@ -53,9 +53,12 @@ def engine_clock(monkeypatch: pytest.MonkeyPatch) -> EngineClock:
 
 @pytest.fixture
 def env(local_env: LocalEnvironment, engine_clock: EngineClock) -> Iterator[LocalEnvironment]:
-    """The session's environment, with no faults, default configuration and a clean call log."""
+    """The session's environment, with no faults, no installed translations, default
+    configuration and a clean call log."""
     clear_faults(local_env.standins_url)
+    clear_translations(local_env.standins_url)
     local_env.reset()
     yield local_env
     clear_faults(local_env.standins_url)
+    clear_translations(local_env.standins_url)
     local_env.reset()

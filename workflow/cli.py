@@ -29,7 +29,8 @@ def console_environment(**kwargs: Any) -> Iterator[LocalEnvironment]:
     # With metrics off, Powertools still warns on every call that it has none.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     print(
-        "Starting local AWS: moto (S3, Step Functions) and the stand-ins (Comprehend, Rekognition, SDXL)...",
+        "Starting local AWS: moto (S3, Step Functions) and the stand-ins "
+        "(Comprehend, Rekognition, Translate, SDXL)...",
         flush=True,
     )
     with LocalEnvironment.running(**kwargs) as env:
@@ -37,7 +38,10 @@ def console_environment(**kwargs: Any) -> Iterator[LocalEnvironment]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("prompt", help="what to draw, in English")
+    parser.add_argument(
+        "prompt",
+        help="what to draw (another language is refused locally unless its translation is installed)",
+    )
     parser.add_argument("--negative-prompt", default="", help="what to keep out of the image")
     parser.add_argument("--seed", type=int, help="makes the image reproducible")
     parser.add_argument("--size", default=DEFAULT_SIZE, choices=SDXL_SIZES)
@@ -54,6 +58,8 @@ def report(result: RunResult) -> str:
         lines.append(f"Reason:  {body['reason']}")
     elif body.get("status") in {"FAILED", "TIMED_OUT"}:
         lines.append(f"Error:   {body['error']}: {body['message']}")
+    if body.get("translated_prompt"):
+        lines.append(f"Translated from '{body['prompt_language']}': {body['translated_prompt']}")
     labels = body.get("labels") or (result.output or {}).get("labels") or []
     if labels:
         shown = ", ".join(f"{label['name']} {label['score']:.2f}" for label in labels[:8])

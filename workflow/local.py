@@ -201,6 +201,8 @@ class LocalEnvironment:
         self._configured.clear()
         self.dispatcher.clear_function_environments()
         self.dispatcher.invocations.clear()
+        if self._standins is not None:
+            self._standins.app.calls.clear()
         self.empty_bucket(self.bucket)
 
     def empty_bucket(self, bucket: str) -> None:
@@ -224,6 +226,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
+            "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.standins_url,
         }
 
@@ -238,6 +241,12 @@ class LocalEnvironment:
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
+
+    def service_calls(self, operation: str) -> list[dict[str, Any]]:
+        """The stand-ins' logged calls whose operation (X-Amz-Target or path) contains `operation`."""
+        if self._standins is None:
+            return []
+        return [call for call in list(self._standins.app.calls) if operation in call["operation"]]
 
     def keys(self, prefix: str = "", bucket: str | None = None) -> list[str]:
         """Every object key in the image bucket (or another) under a prefix."""

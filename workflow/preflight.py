@@ -40,8 +40,6 @@ BOOTSTRAP_VERSION_PARAMETER = DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VE
 # noticed). The manifest's lookup role asks for 8, but the app makes no lookups.
 MIN_BOOTSTRAP_VERSION = 6
 # The setting the translation of prompts adds; "false" switches the Translate check off.
-TRANSLATE_SETTING = "TRANSLATE_PROMPTS"
-FALSE_WORDS = {"false", "0", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -81,11 +79,6 @@ def cdk_context(arguments: Mapping[str, Any], cdk_json: Path = CDK_JSON) -> dict
     """cdk.json's context overridden by the command line's, as the CDK CLI merges them."""
     defaults = json.loads(cdk_json.read_text()).get("context", {}) if cdk_json.exists() else {}
     return {**defaults, **arguments}
-
-
-def translation_on(settings: DeploySettings, context: Mapping[str, Any]) -> bool:
-    value = settings.function_environment.get(TRANSLATE_SETTING, context.get("translatePrompts", "true"))
-    return str(value).strip().lower() not in FALSE_WORDS
 
 
 # --- The checks ---------------------------------------------------------------------
@@ -243,7 +236,7 @@ def resolve_settings(
     if session.region_name and not environment.get("CDK_DEFAULT_REGION"):
         environment["CDK_DEFAULT_REGION"] = session.region_name
     settings = DeploySettings.from_lookup(context.get, environment)
-    return settings, translation_on(settings, context)
+    return settings, settings.translate_prompts
 
 
 def main(argv: Sequence[str], environ: Mapping[str, str]) -> int:

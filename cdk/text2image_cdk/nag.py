@@ -97,11 +97,18 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "CKV_AWS_18",
         "This is the access-log bucket; logging it into itself would loop.",
     )
+    prompt_check = (
+        "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level permissions, so "
+        "Resource: * is required. "
+    )
+    if stack.settings.translate_prompts:
+        prompt_check += (
+            "Translate TranslateText used without custom terminology or parallel data names no resource, "
+            "so Resource: * is required. "
+        )
     only_star = {
-        "CheckPromptToxicity": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
-        "permissions, so Resource: * is required. " + XRAY,
-        "CheckToxicityApi": "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level "
-        "permissions, so Resource: * is required. " + XRAY,
+        "CheckPromptToxicity": prompt_check + XRAY,
+        "CheckToxicityApi": prompt_check + XRAY,
         "ModerateImage": "Rekognition DetectModerationLabels has no resource-level permissions, "
         "so Resource: * is required. " + XRAY,
         "GenerateImage": XRAY,

@@ -46,6 +46,9 @@ class DeploySettings:
     quarantine_expiry_days: int = 30
     # Overrides of the functions' environment, e.g. {"TOXICITY_THRESHOLD": "0.4"}.
     function_environment: Mapping[str, str] = field(default_factory=dict)
+    # Prompts in other languages are translated with Amazon Translate (and the
+    # prompt-check functions may call it); off, they are refused as before.
+    translate_prompts: bool = True
     # Powertools layer: resolved at deploy time from the public SSM parameter for
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
@@ -95,6 +98,18 @@ class DeploySettings:
                 raise SettingsError(f"context functionEnvironment is not JSON: {error}") from None
         if not isinstance(overrides, dict):
             raise SettingsError("context functionEnvironment must be a JSON object of strings")
+        if "TRANSLATE_PROMPTS" in overrides:
+            raise SettingsError(
+                "set TRANSLATE_PROMPTS with context translatePrompts (it also decides the IAM grant), "
+                "not with functionEnvironment"
+            )
+        translate_prompts = get("translatePrompts")
+        if translate_prompts is None:
+            translate_prompts = cls.translate_prompts
+        elif str(translate_prompts).lower() in ("true", "false"):
+            translate_prompts = str(translate_prompts).lower() == "true"
+        else:
+            raise SettingsError(f"context translatePrompts must be true or false, got {translate_prompts!r}")
         min_instances = integer("minInstances", cls.min_instances, minimum=1)
         max_instances = integer("maxInstances", cls.max_instances, minimum=1)
         if max_instances < min_instances:
@@ -122,6 +137,7 @@ class DeploySettings:
             staging_expiry_days=integer("stagingExpiryDays", cls.staging_expiry_days, 1),
             quarantine_expiry_days=integer("quarantineExpiryDays", cls.quarantine_expiry_days, 1),
             function_environment={str(k): str(v) for k, v in overrides.items()},
+            translate_prompts=translate_prompts,
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
         )

@@ -58,6 +58,7 @@ class Text2ImageStack(Stack):
                 "STAGING_PREFIX": STAGING_PREFIX,
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
+                "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
             },
             overrides=settings.function_environment,
             powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
@@ -108,6 +109,11 @@ class Text2ImageStack(Stack):
         comprehend = ["comprehend:DetectDominantLanguage", "comprehend:DetectToxicContent"]
         allow("CheckPromptToxicity", comprehend, ["*"])
         allow("CheckToxicityApi", comprehend, ["*"])
+        if self.settings.translate_prompts:
+            # TranslateText names no resource without custom terminology, so it takes `*`;
+            # its `auto` source detection calls Comprehend's DetectDominantLanguage (granted above).
+            allow("CheckPromptToxicity", ["translate:TranslateText"], ["*"])
+            allow("CheckToxicityApi", ["translate:TranslateText"], ["*"])
         allow("GenerateImage", ["sagemaker:InvokeEndpoint"], [sdxl_endpoint_arn])
         allow("GenerateImage", ["s3:PutObject"], [staged])
         # Rekognition reads the staged object with the caller's credentials.

@@ -66,6 +66,7 @@ class PromptCheckConfig(FunctionConfig):
         "toxicity_threshold": "TOXICITY_THRESHOLD",
         "label_thresholds": "LABEL_THRESHOLDS",
         "language_confidence": "LANGUAGE_CONFIDENCE",
+        "translate_prompts": "TRANSLATE_PROMPTS",
     }
 
     # A prompt is rejected when the overall Toxicity reaches this score...
@@ -75,6 +76,9 @@ class PromptCheckConfig(FunctionConfig):
     # A prompt whose dominant language is not English with at least this
     # confidence is rejected, never scored as English.
     language_confidence: Score = 0.8
+    # A text in another language is translated to English with Amazon Translate
+    # and the translation is checked (and generated from); off, it is refused.
+    translate_prompts: bool = True
 
     @field_validator("label_thresholds", mode="before")
     @classmethod

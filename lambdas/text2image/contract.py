@@ -134,6 +134,9 @@ class RejectedResponse(DeferredModel):
     reason_code: str
     reason: str
     labels: list[Label]
+    # The prompt's detected language, and its English translation when it was translated.
+    prompt_language: str | None = None
+    translated_prompt: str | None = None
     execution_id: str | None = None
 
 
@@ -146,6 +149,9 @@ class ApprovedResponse(DeferredModel):
     width: int
     height: int
     model: str
+    # The prompt's detected language, and the English text generated from when it was translated.
+    prompt_language: str
+    translated_prompt: str | None = None
     execution_id: str | None = None
 
 

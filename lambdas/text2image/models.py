@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, computed_field
 
 from text2image.contract import GenerateRequest, Label
 from text2image.deferred_model import DeferredModel
@@ -24,22 +24,52 @@ class PromptVerdict(DeferredModel):
     safe: bool
     reason_code: Literal["", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE"] = ""
     reason: str = ""
+    # The language the texts were scored in ("en"), or the one that could not be.
     language: str
     language_score: float
+    # The prompt's own language, as detected ("en" for an English prompt).
+    prompt_language: str
+    # The English texts that were scored instead of the originals, when translated.
+    translated_prompt: str | None = None
+    translated_negative_prompt: str | None = None
     toxicity: float | None = None
     labels: list[Label] = []
 
 
+class CheckedPrompts(DeferredModel):
+    """The English texts that passed the check: the only texts SDXL receives."""
+
+    prompt: str = Field(min_length=1)
+    negative_prompt: str = ""
+
+
 class PromptCheckOutput(DeferredModel):
-    """Replaces the state: the validated request with defaults filled in, and the verdict."""
+    """Replaces the state: the validated request with defaults filled in, the
+    verdict, and (when safe) the checked texts to generate from."""
 
     request: GenerateRequest
     prompt_check: PromptVerdict
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def checked_prompts(self) -> CheckedPrompts | None:
+        if not self.prompt_check.safe:
+            return None
+        return CheckedPrompts(
+            prompt=self.prompt_check.translated_prompt or self.request.prompt,
+            negative_prompt=self.prompt_check.translated_negative_prompt or self.request.negative_prompt,
+        )
+
 
 class GenerateInput(_Step):
     request: GenerateRequest
+    # Never the request's own texts: a translated prompt is generated in English.
+    checked_prompts: CheckedPrompts
     execution_id: str = Field(min_length=1)
+
+    def generation_request(self) -> GenerateRequest:
+        """The request with the checked English texts in place of the originals."""
+        return self.request.model_copy(update=self.checked_prompts.model_dump())
 
 
 class GenerationResult(DeferredModel):

@@ -1,4 +1,5 @@
-"""Checking a prompt: language first, then toxicity. Pure logic behind a Protocol."""
+"""Checking a prompt: language first (translating to English when allowed), then
+toxicity of the English text. Pure logic behind Protocols."""
 
 from __future__ import annotations
 
@@ -7,8 +8,20 @@ from typing import Protocol
 
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
-from text2image.domain.prompts import prompt_segments
-from text2image.domain.verdicts import LanguageGuess, SegmentScores, language_verdict, toxicity_verdict
+from text2image.domain.prompts import PromptSource, prompt_segments
+from text2image.domain.translation import (
+    CHECKED_LANGUAGE,
+    DETECT_LANGUAGE,
+    Translation,
+    Untranslatable,
+)
+from text2image.domain.verdicts import (
+    LanguageGuess,
+    LanguageVerdict,
+    SegmentScores,
+    language_verdict,
+    toxicity_verdict,
+)
 from text2image.models import PromptVerdict
 
 
@@ -18,30 +31,58 @@ class TextAnalyzer(Protocol):
     def detect_toxicity(self, texts: Sequence[str]) -> list[SegmentScores]: ...
 
 
+class Translator(Protocol):
+    def to_english(self, text: str, source_language: str) -> Translation: ...
+
+
+NAMES: dict[PromptSource, str] = {"prompt": "prompt", "negative_prompt": "negative prompt"}
+
+
 def check_prompt(
-    request: CheckToxicityRequest, analyzer: TextAnalyzer, config: PromptCheckConfig
+    request: CheckToxicityRequest,
+    analyzer: TextAnalyzer,
+    config: PromptCheckConfig,
+    translator: Translator | None = None,
 ) -> PromptVerdict:
     """The verdict on a prompt and its negative prompt.
 
-    Each text must be checkable English before it is scored; the first text that
-    is not rejects the request without scoring anything.
+    Each text must be checkable English before it is scored. A text in another
+    language is translated to English when translation is on, and the translation
+    is what gets scored; a text that is not English and cannot be translated
+    rejects the request without scoring anything.
     """
-    segments = prompt_segments(request.prompt, request.negative_prompt)
-    languages = []
-    for text in (request.prompt, request.negative_prompt):
+    # An over-long request is refused before any service is called.
+    prompt_segments(request.prompt, request.negative_prompt)
+    english: dict[PromptSource, str] = {"prompt": request.prompt, "negative_prompt": request.negative_prompt}
+    translated: dict[PromptSource, str] = {}
+    prompt_language: LanguageVerdict | None = None
+    for source, text in (("prompt", request.prompt), ("negative_prompt", request.negative_prompt)):
         if not text.strip():
             continue
         verdict = language_verdict(analyzer.detect_languages(text), config.language_confidence)
-        if not verdict.checkable:
-            return PromptVerdict(
-                safe=False,
-                reason_code="UNSUPPORTED_LANGUAGE",
-                reason=verdict.reason,
-                language=verdict.language,
-                language_score=round(verdict.score, 4),
+        if source == "prompt":
+            prompt_language = verdict
+        if verdict.checkable:
+            continue
+        if translator is None or not config.translate_prompts:
+            return _refused(verdict, verdict.reason, prompt_language)
+        try:
+            translation = translator.to_english(text, _source_hint(verdict, config))
+        except Untranslatable as error:
+            reason = (
+                f"The {NAMES[source]} appears to be in '{verdict.language}' (confidence {verdict.score:.2f}) "
+                f"and could not be translated to English: {error}. Only English text can be checked for "
+                "safety, so the request was not accepted."
             )
-        languages.append(verdict)
+            return _refused(verdict, reason, prompt_language)
+        english[source] = translated[source] = translation.text
+        if source == "prompt":
+            prompt_language = LanguageVerdict(True, translation.source_language, verdict.score)
 
+    if prompt_language is None:  # the contract already refuses a prompt without words
+        raise ValueError("the prompt must contain some text, not only spaces")
+    # A translation can be longer than its original: cut the English texts.
+    segments = prompt_segments(english["prompt"], english["negative_prompt"])
     scores = analyzer.detect_toxicity([segment.text for segment in segments])
     scored = [
         SegmentScores(source=segment.source, toxicity=score.toxicity, labels=score.labels)
@@ -54,8 +95,31 @@ def check_prompt(
         reason=""
         if toxicity.safe
         else "The prompt was classified as toxic: " + "; ".join(toxicity.reasons) + ".",
-        language="en",
-        language_score=round(languages[0].score, 4),
+        language=CHECKED_LANGUAGE,
+        language_score=round(prompt_language.score, 4),
+        prompt_language=prompt_language.language,
+        translated_prompt=translated.get("prompt"),
+        translated_negative_prompt=translated.get("negative_prompt"),
         toxicity=toxicity.toxicity,
         labels=toxicity.labels,
+    )
+
+
+def _source_hint(verdict: LanguageVerdict, config: PromptCheckConfig) -> str:
+    """The language to translate from: the detected one when it is clear, else
+    Translate's own detection (which refuses a language it cannot tell)."""
+    if verdict.language != "und" and verdict.score >= config.language_confidence:
+        return verdict.language
+    return DETECT_LANGUAGE
+
+
+def _refused(verdict: LanguageVerdict, reason: str, prompt_language: LanguageVerdict | None) -> PromptVerdict:
+    """The request refused for the language of one of its texts, unscored."""
+    return PromptVerdict(
+        safe=False,
+        reason_code="UNSUPPORTED_LANGUAGE",
+        reason=reason,
+        language=verdict.language,
+        language_score=round(verdict.score, 4),
+        prompt_language=(prompt_language or verdict).language,
     )

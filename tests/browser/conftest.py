@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from repo_paths import REPO_ROOT
-from workflow.standins.admin import clear_faults
+from workflow.standins.admin import clear_faults, clear_translations
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -118,10 +118,12 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def faults(stack: RunningStack) -> Iterator[str]:
-    """The stand-ins' URL, with no fault left over before or after the test."""
+    """The stand-ins' URL, with no fault or installed translation left over before or after the test."""
     clear_faults(stack.standins_url)
+    clear_translations(stack.standins_url)
     yield stack.standins_url
     clear_faults(stack.standins_url)
+    clear_translations(stack.standins_url)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from workflow.standins.admin import inject_fault
+from workflow.standins.admin import inject_fault, install_translation
 
 pytestmark = pytest.mark.browser
 
@@ -176,3 +176,20 @@ def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack)
     check.get_by_text("Output").click()
     expect(check.locator("pre").last).to_contain_text('"reason_code": "TOXIC_PROMPT"')
     expect(page.locator("#detail-summary")).to_contain_text("422")
+
+
+def test_a_chinese_prompt_shows_the_english_it_was_checked_and_drawn_from(page: Page, stack, faults):
+    chinese, english = (
+        "生成一个亚马逊雨林中的美洲虎图片",
+        "Generate a picture of a jaguar in the Amazon rainforest",
+    )
+    install_translation(faults, "zh", chinese, english)
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(chinese)
+
+    page.get_by_role("button", name="Check prompt").click()
+    expect(page.locator("#verdict .translation")).to_have_text(f"Translated from Chinese: {english}")
+
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("img", name=re.compile("Generated image"))).to_be_visible()
+    expect(page.locator("figcaption .translation")).to_have_text(f"Translated from Chinese: {english}")

@@ -273,7 +273,7 @@ def test_preflight_reads_cdk_json_and_the_cdk_args_as_the_app_does() -> None:
 
 def test_translation_switched_off_skips_translate() -> None:
     session = boto3.session.Session(region_name="us-east-1")
-    argv = ["-c", 'functionEnvironment={"TRANSLATE_PROMPTS": "false"}']
+    argv = ["-c", "translatePrompts=false"]
     _, translate = resolve_settings(argv, {}, session)
     assert translate is False
 

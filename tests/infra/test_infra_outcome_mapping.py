@@ -85,6 +85,9 @@ APPROVED = {
     "width": 1024,
     "height": 1024,
     "model": "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0",
+    # A translated prompt: non-ASCII and quotes must come through the template unchanged.
+    "prompt_language": "zh",
+    "translated_prompt": 'Generate a "jaguar" picture in the Amazon\'s rainforest',
     "execution_id": ARN,
 }
 PROMPT_REJECTED = {
@@ -93,6 +96,8 @@ PROMPT_REJECTED = {
     "reason_code": "TOXIC_PROMPT",
     "reason": 'The prompt was judged "toxic" (it\'s insulting).',
     "labels": [{"name": "INSULT", "score": 0.91, "parent": None}],
+    "prompt_language": "es",
+    "translated_prompt": "you are an idiot",
     "execution_id": ARN,
 }
 IMAGE_REJECTED = {
@@ -101,6 +106,8 @@ IMAGE_REJECTED = {
     "reason_code": "UNSAFE_IMAGE",
     "reason": "The image was judged unsafe.",
     "labels": [{"name": "Graphic Violence", "score": 0.88, "parent": "Violence"}],
+    "prompt_language": "en",
+    "translated_prompt": None,
     "execution_id": ARN,
 }
 

@@ -11,6 +11,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from jsonschema import Draft4Validator
 
+from cdk.text2image_cdk.settings import SettingsError
 from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image.catalogue import FUNCTIONS
@@ -21,6 +22,8 @@ EXISTING = {
     "existingEndpointName": "SDXL-From-Notebook",
     "functionEnvironment": {"TOXICITY_THRESHOLD": "0.3", "MIN_CONFIDENCE": "70"},
     "apiAuth": "iam",
+    # As cdk.json would give it: a boolean, not the CLI's string.
+    "translatePrompts": False,
 }
 
 
@@ -303,6 +306,7 @@ RESOURCE_STAR_ALLOWED = {
     "comprehend:DetectDominantLanguage",
     "comprehend:DetectToxicContent",
     "rekognition:DetectModerationLabels",
+    "translate:TranslateText",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
@@ -326,6 +330,42 @@ def test_resource_star_only_for_actions_that_have_no_resource_level_permissions(
     for logical_id, statement in statements(synth):
         if "*" in as_list(statement["Resource"]):
             assert set(as_list(statement["Action"])) <= RESOURCE_STAR_ALLOWED, logical_id
+
+
+def roles_allowed(synth: Synth, action: str) -> set[str]:
+    return {
+        logical_id for logical_id, statement in statements(synth) if action in as_list(statement["Action"])
+    }
+
+
+PROMPT_CHECK_ROLES = ("FunctionsCheckPromptToxicityRole", "FunctionsCheckToxicityApiRole")
+
+
+def test_only_the_prompt_check_functions_may_translate_and_detect_languages(synth: Synth) -> None:
+    for action in ("translate:TranslateText", "comprehend:DetectDominantLanguage"):
+        allowed = roles_allowed(synth, action)
+        assert len(allowed) == 2 and all(role.startswith(PROMPT_CHECK_ROLES) for role in allowed), action
+    for name in ("CheckPromptToxicity", "CheckToxicityApi"):
+        assert synth.function(name)["Environment"]["Variables"]["TRANSLATE_PROMPTS"] == "true"
+
+
+def test_with_translation_off_no_role_may_translate_and_the_functions_refuse_instead(existing: Synth) -> None:
+    assert roles_allowed(existing, "translate:TranslateText") == set()
+    assert len(roles_allowed(existing, "comprehend:DetectDominantLanguage")) == 2
+    for name in ("CheckPromptToxicity", "CheckToxicityApi"):
+        assert existing.function(name)["Environment"]["Variables"]["TRANSLATE_PROMPTS"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"translatePrompts": "sometimes"}, "translatePrompts"),
+        ({"functionEnvironment": {"TRANSLATE_PROMPTS": "false"}}, "translatePrompts"),
+    ],
+)
+def test_translation_is_set_only_by_its_own_context_option(context: dict[str, Any], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        synthesize(context)
 
 
 def test_functions_reach_s3_only_under_their_own_prefixes(synth: Synth) -> None:

@@ -15,7 +15,7 @@ from werkzeug.test import Client
 from text2image.contract import http_response
 from workflow.api import LocalApi, LocalBackend
 from workflow.local import LocalEnvironment
-from workflow.standins.admin import inject_fault
+from workflow.standins.admin import inject_fault, install_translation
 
 BENIGN = "a red bicycle leaning on a wall"
 TOXIC = "you are a worthless idiot and I will hurt you"
@@ -104,6 +104,26 @@ def test_check_toxicity_is_answered_by_the_real_handler_through_a_proxy_event(ap
     assert (benign.status_code, benign.json["safe"]) == (200, True)
     assert [call.function_name for call in env.dispatcher.invocations] == ["CheckToxicityApi"] * 2
     assert len(env.list_executions(1000)) == before  # a check is not a generation
+
+
+def test_check_toxicity_answers_a_chinese_prompts_language_and_the_english_it_checked(api, env):
+    chinese, english = (
+        "生成一个亚马逊雨林中的美洲虎图片",
+        "Generate a picture of a jaguar in the Amazon rainforest",
+    )
+    install_translation(env.standins_url, "zh", chinese, english)
+
+    checked = api.post("/api/check-toxicity", json={"prompt": chinese})
+    untranslatable = api.post("/api/check-toxicity", json={"prompt": "une forêt sous la pluie au crépuscule"})
+
+    assert (checked.status_code, checked.json["safe"]) == (200, True)
+    assert (checked.json["prompt_language"], checked.json["translated_prompt"]) == ("zh", english)
+    assert untranslatable.status_code == 200
+    assert (untranslatable.json["safe"], untranslatable.json["reason_code"]) == (
+        False,
+        "UNSUPPORTED_LANGUAGE",
+    )
+    assert untranslatable.json["translated_prompt"] is None
 
 
 def test_the_inspection_routes_show_the_last_run_state_by_state(api, env):

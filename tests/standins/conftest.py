@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 
 from workflow.local import LocalEnvironment
-from workflow.standins.admin import clear_faults
+from workflow.standins.admin import clear_faults, clear_translations
 
 # One attempt per call: the tests look at what the server answers, not at the SDK's retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120)
@@ -30,8 +30,10 @@ def client(service: str, env: LocalEnvironment) -> Any:
 @pytest.fixture
 def standins(local_env: LocalEnvironment) -> Iterator[LocalEnvironment]:
     clear_faults(local_env.standins_url)
+    clear_translations(local_env.standins_url)
     yield local_env
     clear_faults(local_env.standins_url)
+    clear_translations(local_env.standins_url)
 
 
 @pytest.fixture
@@ -47,3 +49,8 @@ def rekognition(standins: LocalEnvironment) -> Any:
 @pytest.fixture
 def sagemaker(standins: LocalEnvironment) -> Any:
     return client("sagemaker-runtime", standins)
+
+
+@pytest.fixture
+def translate(standins: LocalEnvironment) -> Any:
+    return client("translate", standins)

@@ -14,6 +14,7 @@ def test_defaults_are_the_documented_ones():
     config = PromptCheckConfig.from_env({})
     assert config.toxicity_threshold == 0.5
     assert config.label_thresholds == {}
+    assert config.translate_prompts is True
     moderation = ModerationConfig.from_env({"IMAGE_BUCKET": "images"})
     assert moderation.min_confidence == 50
     assert len(moderation.blocked_categories) == 10  # every category blocks
@@ -23,6 +24,7 @@ def test_values_are_read_and_parsed_from_the_environment():
     config = PromptCheckConfig.from_env({"TOXICITY_THRESHOLD": "0.3", "LABEL_THRESHOLDS": '{"INSULT": 0.2}'})
     assert config.toxicity_threshold == 0.3
     assert config.label_thresholds == {"INSULT": 0.2}
+    assert PromptCheckConfig.from_env({"TRANSLATE_PROMPTS": "false"}).translate_prompts is False
     moderation = ModerationConfig.from_env(
         {"IMAGE_BUCKET": "images", "BLOCKED_CATEGORIES": "Explicit, Violence"}
     )
@@ -39,6 +41,7 @@ def test_a_missing_required_variable_fails_at_cold_start_naming_it():
     [
         (PromptCheckConfig, {"TOXICITY_THRESHOLD": "1.5"}, "TOXICITY_THRESHOLD"),
         (PromptCheckConfig, {"LABEL_THRESHOLDS": '{"RUDE": 0.2}'}, "LABEL_THRESHOLDS"),
+        (PromptCheckConfig, {"TRANSLATE_PROMPTS": "sometimes"}, "TRANSLATE_PROMPTS"),
         (ModerationConfig, {"IMAGE_BUCKET": "images", "BLOCKED_CATEGORIES": "Nudity"}, "BLOCKED_CATEGORIES"),
         (GenerationConfig, {"IMAGE_BUCKET": "images", "ENDPOINT_NAME": "e", "SAMPLER": "DDIM"}, "SAMPLER"),
         (DiscardConfig, {"IMAGE_BUCKET": "images", "REJECTED_IMAGE_ACTION": "keep"}, "REJECTED_IMAGE_ACTION"),

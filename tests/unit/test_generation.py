@@ -2,11 +2,13 @@ import io
 
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
 from text2image.config import GenerationConfig
 from text2image.contract import GenerateRequest
 from text2image.domain.generation import NotAnImage, build_payload, check_image, image_info
 from text2image.domain.storage import image_metadata, prompt_hash, published_key, staging_key
+from text2image.models import GenerateInput
 
 CONFIG = GenerationConfig(endpoint_name="sdxl", bucket="images")
 
@@ -74,3 +76,23 @@ def test_metadata_records_a_prompt_hash_not_the_prompt():
     }
     assert "secret" not in str(metadata)
     assert prompt_hash("a", "b") != prompt_hash("ab", "")
+
+
+def test_generation_uses_the_checked_english_texts_not_the_originals():
+    step = GenerateInput.model_validate(
+        {
+            "request": {"prompt": "生成一个美洲虎图片", "negative_prompt": "模糊", "seed": 3},
+            "checked_prompts": {"prompt": "a picture of a jaguar", "negative_prompt": "blurry"},
+            "execution_id": "arn:execution:1",
+        }
+    )
+    payload = build_payload(step.generation_request(), seed=3, config=CONFIG)
+    assert payload["text_prompts"] == [
+        {"text": "a picture of a jaguar", "weight": 1.0},
+        {"text": "blurry", "weight": -1.0},
+    ]
+
+
+def test_generation_refuses_a_step_without_checked_texts():
+    with pytest.raises(ValidationError):
+        GenerateInput.model_validate({"request": {"prompt": "a jaguar"}, "execution_id": "arn:execution:1"})

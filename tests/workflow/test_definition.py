@@ -9,6 +9,7 @@ import subprocess
 from repo_paths import ASL_FILE, REPO_ROOT
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
+from text2image.contract import ApprovedResponse, RejectedResponse
 from workflow.local import asl_substitutions, substitute_placeholders
 
 DEFINITION = ASL_FILE.read_text()
@@ -66,3 +67,18 @@ def test_validation_errors_are_never_retried():
         for rule in state.get("Retry", []):
             assert "InvalidRequest" not in rule["ErrorEquals"]
             assert "States.ALL" not in rule["ErrorEquals"]
+
+
+def test_the_answering_states_build_exactly_the_contracts_response_bodies():
+    states = json.loads(DEFINITION)["States"]
+
+    def fields(state: str) -> set[str]:
+        return {key.removesuffix(".$") for key in states[state]["Parameters"]}
+
+    assert fields("ImageApproved") == set(ApprovedResponse.model_fields)
+    assert fields("PromptRejected") == fields("ImageRejected") == set(RejectedResponse.model_fields)
+
+
+def test_generate_image_is_given_only_the_checked_texts_by_the_check_state():
+    parameters = json.loads(DEFINITION)["States"]["GenerateImage"]["Parameters"]
+    assert parameters["checked_prompts.$"] == "$.checked_prompts"

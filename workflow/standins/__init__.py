@@ -1,4 +1,4 @@
-"""Local stand-ins for Amazon Comprehend, Amazon Rekognition and the SageMaker
+"""Local stand-ins for Amazon Comprehend, Amazon Rekognition, Amazon Translate and the SageMaker
 JumpStart SDXL endpoint.
 
 They speak the AWS wire protocols, so the unchanged Lambda code (plain boto3

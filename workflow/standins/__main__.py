@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.warm:
         server.app.warm_up()
     server.start()
-    print(f"stand-ins for Comprehend, Rekognition and SageMaker runtime on {server.url}", flush=True)
+    print(
+        f"stand-ins for Comprehend, Rekognition, Translate and SageMaker runtime on {server.url}", flush=True
+    )
     print(
         f"  AWS_ENDPOINT_URL_COMPREHEND={server.url} AWS_ENDPOINT_URL_REKOGNITION={server.url} "
-        f"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME={server.url}",
+        f"AWS_ENDPOINT_URL_TRANSLATE={server.url} AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME={server.url}",
         flush=True,
     )
     stopped = threading.Event()

@@ -1,11 +1,16 @@
-"""Client side of the stand-ins' admin route: fault injection for tests and demos.
+"""Client side of the stand-ins' admin routes: fault injection and known
+translations, for tests and demos.
 
 A fault applies to the next `count` calls of one service:
 - `throttle`: the service's throttling error (retried by the workflow);
 - `error`: the service's internal error (Comprehend, Rekognition) or, for the
   SDXL endpoint, a ModelError (not retried);
 - `slow`: the answer comes `delay_seconds` late;
-- `flag` (Rekognition only): the image is labelled Explicit Nudity at 99 %.
+- `flag` (Rekognition only): the image is labelled Explicit Nudity at 99 %;
+- `unavailable` (Translate only): `ServiceUnavailableException` (503).
+
+The Translate stand-in has no model: it answers only the translations
+installed with `install_translation`, and refuses every other text.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from typing import Literal, get_args
 
 import requests
 
-Service = Literal["comprehend", "rekognition", "sagemaker"]
-Kind = Literal["throttle", "error", "slow", "flag"]
+Service = Literal["comprehend", "rekognition", "sagemaker", "translate"]
+Kind = Literal["throttle", "error", "slow", "flag", "unavailable"]
 SERVICES: tuple[str, ...] = get_args(Service)
 KINDS: tuple[str, ...] = get_args(Kind)
 
@@ -31,3 +36,24 @@ def inject_fault(base_url: str, service: str, kind: str, count: int = 1, delay_s
 
 def clear_faults(base_url: str) -> None:
     requests.delete(f"{base_url}/_admin/faults", timeout=10).raise_for_status()
+
+
+def install_translation(
+    base_url: str, source_language: str, text: str, translated_text: str, target_language: str = "en"
+) -> None:
+    """Teach the Translate stand-in one translation of exactly this text."""
+    response = requests.post(
+        f"{base_url}/_admin/translations",
+        json={
+            "source_language": source_language,
+            "target_language": target_language,
+            "text": text,
+            "translated_text": translated_text,
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def clear_translations(base_url: str) -> None:
+    requests.delete(f"{base_url}/_admin/translations", timeout=10).raise_for_status()

@@ -21,10 +21,12 @@ from botocore.config import Config
 from PIL import Image
 
 from workflow.standins.server import StandinServer
+from workflow.standins.translate import InstalledTranslation
 
 TARGETS_MS = {
     "DetectDominantLanguage": 10,
     "DetectToxicContent": 10,
+    "TranslateText, auto (installed text)": 10,
     "DetectModerationLabels": 50,
     "InvokeEndpoint 1024x1024, 25 steps": 1000,
 }
@@ -67,11 +69,16 @@ def main(argv: list[str] | None = None) -> int:
             aws_secret_access_key="local",
             config=Config(retries={"total_max_attempts": 1}, read_timeout=120),
         )
-        for service in ("comprehend", "rekognition", "sagemaker-runtime")
+        for service in ("comprehend", "rekognition", "sagemaker-runtime", "translate")
     }
     image = io.BytesIO()
     Image.linear_gradient("L").resize((1024, 1024)).convert("RGB").save(image, format="PNG")
     prompt = "a jaguar in the Amazon rainforest at sunrise, highly detailed"
+    # The Translate stand-in has no model: it answers an installed translation, after detecting `auto`.
+    chinese = "生成一个亚马逊雨林中的美洲虎图片"
+    server.app.translate.book.add(
+        InstalledTranslation(source_language="zh", text=chinese, translated_text=prompt)
+    )
     sdxl = json.dumps(
         {
             "text_prompts": [{"text": prompt, "weight": 1.0}],
@@ -91,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         "DetectToxicContent": (
             lambda: clients["comprehend"].detect_toxic_content(
                 LanguageCode="en", TextSegments=[{"Text": prompt}, {"Text": "blurry, low quality"}]
+            ),
+            args.repeat,
+        ),
+        "TranslateText, auto (installed text)": (
+            lambda: clients["translate"].translate_text(
+                Text=chinese, SourceLanguageCode="auto", TargetLanguageCode="en"
             ),
             args.repeat,
         ),

@@ -18,9 +18,11 @@ class FaultRequest(BaseModel):
     delay_seconds: float = Field(default=0.0, ge=0.0, le=120.0)
 
     @model_validator(mode="after")
-    def _only_rekognition_flags(self) -> FaultRequest:
+    def _kind_fits_the_service(self) -> FaultRequest:
         if self.kind == "flag" and self.service != "rekognition":
             raise ValueError("only rekognition can flag an image")
+        if self.kind == "unavailable" and self.service not in UNAVAILABLE_ERRORS:
+            raise ValueError(f"only {sorted(UNAVAILABLE_ERRORS)} can be made unavailable")
         return self
 
 
@@ -39,6 +41,7 @@ THROTTLE_ERRORS = {
     ),
     # The runtime answers 429 ModelNotReadyException while an endpoint scales.
     "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
+    "translate": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 429),
 }
 INTERNAL_ERRORS = {
     "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
@@ -47,6 +50,12 @@ INTERNAL_ERRORS = {
         "ModelError",
         'Received server error (500) from primary with message "CUDA out of memory (injected fault)".',
         424,
+    ),
+    "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+}
+UNAVAILABLE_ERRORS = {
+    "translate": AwsError(
+        "ServiceUnavailableException", "The service is temporarily unavailable (injected fault).", 503
     ),
 }
 

@@ -1,10 +1,12 @@
-"""One HTTP server that answers Comprehend, Rekognition and the SageMaker runtime.
+"""One HTTP server that answers Comprehend, Rekognition, Translate and the SageMaker runtime.
 
-- `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>` or
-  `RekognitionService.<Operation>` (AWS JSON 1.1);
+- `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>`,
+  `RekognitionService.<Operation>` or `AWSShineFrontendService_20170701.TranslateText`
+  (AWS JSON 1.1);
 - `POST /endpoints/<name>/invocations` (SageMaker runtime);
 - `GET /_health`;
-- `POST|GET|DELETE /_admin/faults` (fault injection, see `admin.py`).
+- `POST|GET|DELETE /_admin/faults` (fault injection, see `admin.py`);
+- `POST|GET|DELETE /_admin/translations` (the Translate stand-in's known translations).
 
 Each call is logged in one line. Models load lazily, once per server.
 """
@@ -26,12 +28,19 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from workflow.standins.comprehend import Comprehend
-from workflow.standins.faults import INTERNAL_ERRORS, THROTTLE_ERRORS, FaultBook, FaultRequest
+from workflow.standins.faults import (
+    INTERNAL_ERRORS,
+    THROTTLE_ERRORS,
+    UNAVAILABLE_ERRORS,
+    FaultBook,
+    FaultRequest,
+)
 from workflow.standins.generator import ImageGenerator
 from workflow.standins.image_models import NsfwModel
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
 from workflow.standins.text_models import LanguageModel, ToxicityModel
+from workflow.standins.translate import InstalledTranslation, Translate
 from workflow.standins.wire import AwsError, aws_json_response, parse_json
 
 logger = logging.getLogger("standins")
@@ -43,6 +52,7 @@ OPERATIONS = {
     "Comprehend_20171127.DetectToxicContent": ("comprehend", "detect_toxic_content"),
     "Comprehend_20171127.DetectDominantLanguage": ("comprehend", "detect_dominant_language"),
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
+    "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
 }
 
 
@@ -59,6 +69,8 @@ class StandinApp:
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
         self.rekognition = Rekognition(NsfwModel(), s3)
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
+        # Translate detects `auto` source languages with Comprehend, as AWS's does.
+        self.translate = Translate(self.comprehend.language)
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
@@ -67,6 +79,7 @@ class StandinApp:
                 Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invocations"),
                 Rule("/_health", methods=["GET"], endpoint="health"),
                 Rule("/_admin/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
+                Rule("/_admin/translations", methods=["GET", "POST", "DELETE"], endpoint="translations"),
             ]
         )
 
@@ -111,6 +124,8 @@ class StandinApp:
             raise THROTTLE_ERRORS[service]
         if fault.kind == "error":
             raise INTERNAL_ERRORS[service]
+        if fault.kind == "unavailable":
+            raise UNAVAILABLE_ERRORS[service]
         if fault.kind == "slow":
             time.sleep(fault.delay_seconds)
         return fault.kind == "flag"
@@ -124,6 +139,8 @@ class StandinApp:
         flagged = self._apply_fault(service)
         if service == "rekognition":
             return aws_json_response(self.rekognition.detect_moderation_labels(body, flagged=flagged))
+        if service == "translate":
+            return aws_json_response(self.translate.translate_text(body))
         return aws_json_response(getattr(self.comprehend, method)(body))
 
     def _invocations(self, request: Request, name: str) -> Response:
@@ -144,6 +161,16 @@ class StandinApp:
             except ValidationError as error:
                 raise AwsError("InvalidParameterException", str(error)) from None
         return aws_json_response(self.faults.pending(), content_type="application/json")
+
+    def _translations(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.translate.book.clear()
+        elif request.method == "POST":
+            try:
+                self.translate.book.add(InstalledTranslation.model_validate(parse_json(request.get_data())))
+            except ValidationError as error:
+                raise AwsError("InvalidParameterException", str(error)) from None
+        return aws_json_response(self.translate.book.listed(), content_type="application/json")
 
     def warm_up(self) -> None:
         """Load every model now instead of on the first call."""

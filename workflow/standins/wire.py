@@ -20,9 +20,11 @@ class AwsError(Exception):
         self.code = code
         self.message = message
         self.status = status
+        # Members some errors carry beside the message (e.g. Translate's DetectedLanguageCode).
+        self.fields: dict[str, Any] = {}
 
     def response(self, content_type: str = AMZ_JSON) -> Response:
-        body = {"__type": self.code, "message": self.message}
+        body = {"__type": self.code, "message": self.message, **self.fields}
         return aws_json_response(body, status=self.status, content_type=content_type, error_code=self.code)
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
 from text2image.contract import GenerateRequest, Stage
 from text2image.domain.prompts import TooManySegments
@@ -23,6 +24,12 @@ from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
+# No Translate client at all when translation is off: nothing can call it.
+translator = (
+    AmazonTranslator(boto3.client("translate", config=SERVICE_CLIENT_CONFIG))
+    if config.translate_prompts
+    else None
+)
 
 
 @observed_handler
@@ -33,11 +40,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except ValidationError as error:
         raise InvalidRequest(f"Invalid request: {describe(error)}") from None
     try:
-        verdict = check_prompt(request, analyzer, config)
+        verdict = check_prompt(request, analyzer, config, translator)
     except TooManySegments as error:
         raise InvalidRequest(f"Invalid request: {error}") from None
 
     metrics.add_metric(name="PromptsChecked", unit=MetricUnit.Count, value=1)
+    if verdict.translated_prompt is not None or verdict.translated_negative_prompt is not None:
+        metrics.add_metric(name="PromptsTranslated", unit=MetricUnit.Count, value=1)
     if not verdict.safe:
         blocking = blocking_labels(verdict.labels, config.toxicity_threshold, config.label_thresholds)
         count_rejection(Stage.PROMPT, blocking, verdict.reason_code)

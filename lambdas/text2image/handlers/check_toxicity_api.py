@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
 from text2image.contract import INVALID_REQUEST_ERROR, CheckToxicityRequest, ErrorResponse
 from text2image.errors import ComprehendThrottled, ComprehendUnavailable, WorkflowError
@@ -21,6 +22,12 @@ from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
+# No Translate client at all when translation is off: nothing can call it.
+translator = (
+    AmazonTranslator(boto3.client("translate", config=SERVICE_CLIENT_CONFIG))
+    if config.translate_prompts
+    else None
+)
 # Behind CloudFront the API is reached under /api.
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
 
@@ -40,7 +47,7 @@ def check_toxicity() -> dict[str, Any]:
     # The body's JSON is parsed here, not by the resolver, so a body that is not
     # JSON is a ValueError answered 400 like any other invalid body.
     request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
-    return check_prompt(request, analyzer, config).model_dump(mode="json")
+    return check_prompt(request, analyzer, config, translator).model_dump(mode="json")
 
 
 @app.exception_handler(ValidationError)

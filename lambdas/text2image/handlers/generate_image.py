@@ -42,7 +42,7 @@ bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bu
 @observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(GenerateInput, event)
-    request = step.request
+    request = step.generation_request()
     seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
     payload = build_payload(request, seed, config)
 

@@ -1,0 +1,47 @@
+"""The Translate adapter against botocore's Stubber: every TranslateText error
+becomes Untranslatable (the prompt is refused), and a translation comes back whole."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from text2image.adapters.translate import AmazonTranslator
+from text2image.domain.translation import Translation, Untranslatable
+
+
+@pytest.fixture
+def client():
+    return boto3.client(
+        "translate", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+
+
+def test_a_translation_comes_back_with_its_source_language(client):
+    with Stubber(client) as stub:
+        stub.add_response(
+            "translate_text",
+            {"TranslatedText": "a dog", "SourceLanguageCode": "es", "TargetLanguageCode": "en"},
+            {"Text": "un perro", "SourceLanguageCode": "auto", "TargetLanguageCode": "en"},
+        )
+        assert AmazonTranslator(client).to_english("un perro", "auto") == Translation("a dog", "es")
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "says"),
+    [
+        ("UnsupportedLanguagePairException", 400, "does not translate this language"),
+        ("DetectedLanguageLowConfidenceException", 400, "could not be told"),
+        ("TextSizeLimitExceededException", 400, "too long"),
+        ("TooManyRequestsException", 429, "busy"),
+        ("ServiceUnavailableException", 503, "unavailable"),
+        ("InternalServerException", 500, "unavailable"),
+    ],
+)
+def test_every_translate_error_is_untranslatable_with_a_reason_that_names_no_code(client, code, status, says):
+    with Stubber(client) as stub:
+        stub.add_client_error("translate_text", service_error_code=code, http_status_code=status)
+        with pytest.raises(Untranslatable, match=says) as raised:
+            AmazonTranslator(client).to_english("un perro", "es")
+    assert "Exception" not in str(raised.value)

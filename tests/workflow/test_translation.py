@@ -1,0 +1,134 @@
+"""Prompts in other languages through the real ASL: translated to English by the
+Translate stand-in, checked and generated in English, or refused (fail closed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from workflow.cli import report
+from workflow.local import LocalEnvironment, RunResult
+from workflow.standins.admin import inject_fault, install_translation
+
+JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original design's own example prompt
+JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
+HARMFUL_ES = "eres un idiota inútil y te voy a hacer daño"
+HARMFUL_EN = "you are a worthless idiot and I will hurt you"
+REJECTED_AT_PROMPT = ["CheckPromptToxicity", "IsPromptSafe", "PromptRejected"]
+TRANSLATE = "TranslateText"
+ENDPOINT = "/invocations"
+
+
+def test_the_chinese_example_prompt_is_generated_from_its_english_translation(env: LocalEnvironment):
+    install_translation(env.standins_url, "zh", JAGUAR_ZH, JAGUAR_EN)
+
+    result = env.run({"prompt": JAGUAR_ZH, "seed": 7})
+
+    assert result.http_status == 200, result.body
+    assert result.body["status"] == "APPROVED"
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("zh", JAGUAR_EN)
+    # The execution history shows the translation, and what GenerateImage was given.
+    check = result.state("CheckPromptToxicity").output["prompt_check"]
+    assert (check["prompt_language"], check["translated_prompt"]) == ("zh", JAGUAR_EN)
+    assert result.state("GenerateImage").input["checked_prompts"] == {
+        "prompt": JAGUAR_EN,
+        "negative_prompt": "",
+    }
+    (generation,) = env.dispatcher.calls_to("GenerateImage")
+    assert generation.event["checked_prompts"]["prompt"] == JAGUAR_EN
+    assert len(env.service_calls(TRANSLATE)) == 1
+    assert len(env.service_calls(ENDPOINT)) == 1
+
+
+def test_an_english_prompt_answers_its_language_and_no_translation(env: LocalEnvironment):
+    result = env.run({"prompt": "a jaguar in the Amazon rainforest"})
+
+    assert result.http_status == 200
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("en", None)
+    assert env.service_calls(TRANSLATE) == []
+
+
+def test_a_harmful_spanish_prompt_is_rejected_on_its_translation_and_never_generated(env: LocalEnvironment):
+    install_translation(env.standins_url, "es", HARMFUL_ES, HARMFUL_EN)
+
+    result = env.run({"prompt": HARMFUL_ES})
+
+    assert result.http_status == 422
+    assert result.states == REJECTED_AT_PROMPT
+    assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "TOXIC_PROMPT")
+    assert "INSULT" in {label["name"] for label in result.body["labels"] if label["score"] > 0}
+    assert result.body["labels"] == result.state("CheckPromptToxicity").output["prompt_check"]["labels"]
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("es", HARMFUL_EN)
+    assert env.service_calls(ENDPOINT) == []
+    assert env.dispatcher.calls_to("GenerateImage") == []
+
+
+def test_a_prompt_the_stand_in_cannot_translate_is_refused_not_scored_as_english(env: LocalEnvironment):
+    result = env.run({"prompt": "un jaguar dans la forêt amazonienne au lever du soleil"})
+
+    assert result.http_status == 422
+    assert result.states == REJECTED_AT_PROMPT
+    assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
+    assert "could not be translated" in result.body["reason"]
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("fr", None)
+    assert env.service_calls("DetectToxicContent") == []
+    assert env.service_calls(ENDPOINT) == []
+
+
+@pytest.mark.parametrize("kind", ["throttle", "unavailable", "error"])
+def test_translate_failing_past_its_retry_rejects_the_request_and_nothing_is_generated(
+    env: LocalEnvironment, kind: str
+):
+    install_translation(env.standins_url, "zh", JAGUAR_ZH, JAGUAR_EN)
+    inject_fault(env.standins_url, "translate", kind, count=2)  # the call and its one SDK retry
+
+    result = env.run({"prompt": JAGUAR_ZH})
+
+    assert result.http_status == 422
+    assert result.states == REJECTED_AT_PROMPT
+    assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "UNSUPPORTED_LANGUAGE")
+    assert result.body["translated_prompt"] is None
+    assert len(env.service_calls(TRANSLATE)) == 2
+    assert env.service_calls(ENDPOINT) == []
+
+
+def test_one_throttled_translate_call_is_retried_inside_the_lambda(env: LocalEnvironment):
+    install_translation(env.standins_url, "zh", JAGUAR_ZH, JAGUAR_EN)
+    inject_fault(env.standins_url, "translate", "throttle", count=1)
+
+    result = env.run({"prompt": JAGUAR_ZH})
+
+    assert result.http_status == 200
+    assert result.body["translated_prompt"] == JAGUAR_EN
+    assert [call["status"] for call in env.service_calls(TRANSLATE)] == [429, 200]
+
+
+def test_with_translation_off_a_chinese_prompt_is_refused_as_before(env: LocalEnvironment):
+    install_translation(env.standins_url, "zh", JAGUAR_ZH, JAGUAR_EN)
+    env.configure(TRANSLATE_PROMPTS="false")
+
+    result = env.run({"prompt": JAGUAR_ZH})
+
+    assert result.http_status == 422
+    assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
+    assert "Only English prompts can be checked" in result.body["reason"]
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("zh", None)
+    assert env.service_calls(TRANSLATE) == []
+    assert env.service_calls(ENDPOINT) == []
+
+
+def test_make_run_prints_the_translation_it_checked():
+    body = {
+        "status": "REJECTED",
+        "stage": "prompt",
+        "reason_code": "TOXIC_PROMPT",
+        "reason": "The prompt was classified as toxic.",
+        "labels": [],
+        "prompt_language": "es",
+        "translated_prompt": HARMFUL_EN,
+    }
+    result = RunResult(
+        execution_arn="arn", status="SUCCEEDED", started=datetime.now(UTC), http_status=422, body=body
+    )
+    assert f"Translated from 'es': {HARMFUL_EN}" in report(result).splitlines()

@@ -1,0 +1,136 @@
+"""Amazon Translate: TranslateText, without a translation model.
+
+No package on the registries ships a machine-translation model that could run
+here (see README, "Local stand-ins"), so this stand-in translates only what it
+has been told: translations installed through `POST /_admin/translations`.
+Every other text is answered as Translate answers a pair it cannot translate,
+`UnsupportedLanguagePairException`, so a local run stays fail-closed instead of
+passing an untranslated prompt off as English.
+
+The request is checked as Translate checks it: `Text` at most 10,000 bytes of
+UTF-8, language codes Translate knows, and `SourceLanguageCode: auto` resolved
+with the Comprehend stand-in's language detection (as Translate calls
+Comprehend), refused with `DetectedLanguageLowConfidenceException` when no
+language is clear enough.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow.standins.text_models import LanguageModel
+from workflow.standins.wire import AwsError
+
+MAX_TEXT_BYTES = 10_000
+# The stand-in's own choice: below this, `auto` does not trust the detected language.
+AUTO_MIN_CONFIDENCE = 0.5
+
+# The language codes Amazon Translate accepts (its "Supported languages" page).
+_TRANSLATE_LANGUAGES = (
+    "af sq am ar hy az bn bs bg ca zh zh-TW hr cs da fa-AF nl en et fa tl fi fr fr-CA ka de el gu ht "
+    "ha he hi hu is id ga it ja kn kk ko lv lt mk ms ml mt mr mn no ps pl pt pt-PT pa ro ru sr si sk "
+    "sl so es es-MX sw sv ta te th tr uk ur uz vi cy"
+)
+LANGUAGE_CODES = frozenset(_TRANSLATE_LANGUAGES.split())
+
+
+class InstalledTranslation(BaseModel):
+    """One known translation, as `POST /_admin/translations` takes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_language: str = Field(min_length=2, max_length=5)
+    target_language: str = Field(default="en", min_length=2, max_length=5)
+    text: str = Field(min_length=1)
+    translated_text: str = Field(min_length=1)
+
+
+class TranslationBook:
+    """The translations the stand-in may answer with, by (source, target, text)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, str], InstalledTranslation] = {}
+
+    def add(self, entry: InstalledTranslation) -> None:
+        with self._lock:
+            self._entries[(entry.source_language, entry.target_language, entry.text)] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def find(self, source: str, target: str, text: str) -> InstalledTranslation | None:
+        with self._lock:
+            return self._entries.get((source, target, text))
+
+    def listed(self) -> list[dict[str, str]]:
+        with self._lock:
+            return [entry.model_dump() for entry in self._entries.values()]
+
+
+def _language_code(request: dict[str, Any], field: str) -> str:
+    value = request.get(field)
+    if not isinstance(value, str) or not 2 <= len(value) <= 5:
+        raise AwsError("InvalidRequestException", f"{field} must be a language code of 2 to 5 characters.")
+    return value
+
+
+class Translate:
+    def __init__(self, language: LanguageModel, book: TranslationBook | None = None) -> None:
+        self.language = language
+        self.book = book or TranslationBook()
+
+    def translate_text(self, request: dict[str, Any]) -> dict[str, Any]:
+        text = request.get("Text")
+        if not isinstance(text, str) or not text:
+            raise AwsError("InvalidRequestException", "Text must be a non-empty string.")
+        if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+            raise AwsError(
+                "TextSizeLimitExceededException",
+                f"Input text size exceeds limit. Max length of request text allowed is "
+                f"{MAX_TEXT_BYTES} bytes while in this request the text size is "
+                f"{len(text.encode('utf-8'))} bytes",
+            )
+        requested_source = _language_code(request, "SourceLanguageCode")
+        target = _language_code(request, "TargetLanguageCode")
+        source = self._detect(text) if requested_source == "auto" else requested_source
+        if source not in LANGUAGE_CODES or target not in LANGUAGE_CODES:
+            raise self._unsupported(source, target, "Translate does not support one of these languages")
+        if source == target:
+            translated = text
+        else:
+            entry = self.book.find(source, target, text)
+            if entry is None:
+                raise self._unsupported(
+                    source,
+                    target,
+                    "the stand-in has no translation model and none was installed for this text",
+                )
+            translated = entry.translated_text
+        return {"TranslatedText": translated, "SourceLanguageCode": source, "TargetLanguageCode": target}
+
+    def _detect(self, text: str) -> str:
+        guesses = self.language.detect(text)
+        top = max(guesses, key=lambda guess: guess.score, default=None)
+        if top is None or top.score < AUTO_MIN_CONFIDENCE:
+            error = AwsError(
+                "DetectedLanguageLowConfidenceException",
+                "Amazon Translate could not determine the source language with enough confidence.",
+            )
+            if top is not None:
+                error.fields["DetectedLanguageCode"] = top.code
+            raise error
+        return top.code
+
+    @staticmethod
+    def _unsupported(source: str, target: str, why: str) -> AwsError:
+        error = AwsError(
+            "UnsupportedLanguagePairException",
+            f"Unsupported language pair: {source} to {target} ({why}).",
+        )
+        error.fields.update({"SourceLanguageCode": source, "TargetLanguageCode": target})
+        return error
