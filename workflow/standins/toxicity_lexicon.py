@@ -693,12 +693,44 @@ def disparages_a_group(text: str) -> bool:
     return False
 
 
+# Tropes of xenophobia and ableism that carry no negative word of their own.
+_TROPES = _words(
+    r"go back to (?:their|your|his|her) (?:own )?countr(?:y|ies)",
+    r"tak(?:e|es|ing) over (?:our|the) (?:country|countries|jobs|schools|neighbou?rhoods?)",
+    r"(?:a|an|the) (?:huge |big )?drain on (?:society|the economy|our economy|the system)",
+    r"live off (?:of )?(?:welfare|the government|taxpayers?|taxpayer money|our taxes)",
+    r"(?:can ?not|can't|cannot|never) be trusted",
+    r"will never integrate",
+    r"not worth (?:the resources|keeping alive|saving)",
+    r"(?:are|is) (?:a|an) (?:disease|plague|cancer|infestation)",
+    r"(?:not|n't|never) (?:be )?(?:a )?real (?:americans?|people|humans?|men|women|citizens?)",
+    r"should (?:all )?be (?:locked up|kept in jail|sent back|kept out)",
+    r"(?:kept|locked) (?:in jail|up|out)",
+    r"(?:build|need) (?:the |a )?walls? to keep them out",
+)
+
+
+def repeats_a_trope_about_a_group(text: str) -> bool:
+    for sentence in _SENTENCE_END.split(text):
+        if _TROPES.search(sentence) and (
+            _GROUP_MENTION.search(sentence) or re.search(r"\bthey\b|\bthem\b", sentence, re.I)
+        ):
+            return not _ABOUT_PREJUDICE.search(sentence)
+    return False
+
+
 RULES += (
     Rule(
         "HATE_SPEECH",
         disparages_a_group,
         0.8,
         "A generalisation about a group of people with a strongly negative word (VADER valence <= -1.5).",
+    ),
+    Rule(
+        "HATE_SPEECH",
+        repeats_a_trope_about_a_group,
+        0.8,
+        "A xenophobic or ableist trope ('a drain on society', 'go back to their own country') about a group.",
     ),
 )
 
