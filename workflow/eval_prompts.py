@@ -50,7 +50,6 @@ class PromptSet(BaseModel):
     split: Literal["tune", "check", "alternate"]
     source: str
     licence: str
-    note: str = ""
 
 
 @dataclass(frozen=True)
