@@ -44,6 +44,19 @@ ORDINARY = [
     "shooting star",
     "a knight fighting a dragon",
     "killer whale",
+    # Ordinary phrases that share a word with a rule.
+    "paint splatter on a canvas",
+    "a Maine Coon cat",
+    "a portrait of an executive woman in an office",
+    "two blue tits on a branch",
+    "poached eggs on toast",
+    "a pig snorting in the mud",
+    "I will hang a painting on the wall",
+    "a corpse flower in bloom",
+    "a page torn off a notebook",
+    "a first-person shooter video game",
+    "parental advisory explicit content sticker",
+    "a photographer shooting a model in a studio",
 ]
 
 
