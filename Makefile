@@ -17,13 +17,14 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean
+.PHONY: help venv run test bench eval-prompts lint fmt synth deploy destroy local chromium clean
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
 	@echo "make test               unit, integration, infrastructure and browser tests"
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
 	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
+	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 
@@ -61,6 +62,11 @@ test: $(VENV_STAMP) $(NODE_STAMP) chromium
 bench: $(VENV_STAMP)
 	$(PY) -m workflow.standins.bench
 	$(PY) -m workflow.cold_start
+
+# An evaluation, not a test: it prints rates and writes out/eval-prompts.png.
+API ?=
+eval-prompts: $(VENV_STAMP)
+	$(PY) -m workflow.eval_prompts $(if $(API),--api "$(API)")
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)

