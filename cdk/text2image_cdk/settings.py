@@ -49,6 +49,8 @@ class DeploySettings:
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
     powertools_layer_arn: str | None = None
+    # Alarms go to an SNS topic; this address is subscribed to it when given.
+    alarm_email: str | None = None
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -115,4 +117,14 @@ class DeploySettings:
             function_environment={str(k): str(v) for k, v in overrides.items()},
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
+            alarm_email=_email(get("alarmEmail")),
         )
+
+
+def _email(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
+        raise SettingsError(f"context alarmEmail must be one e-mail address, got {value!r}")
+    return text

@@ -10,6 +10,7 @@ from .api import Api
 from .endpoint import SdxlEndpoint, endpoint_arn
 from .functions import Functions
 from .jumpstart import sdxl_artifacts
+from .monitoring import Monitoring
 from .nag import add_suppressions
 from .paths import pinned_version
 from .settings import DeploySettings
@@ -87,6 +88,17 @@ class Text2ImageStack(Stack):
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
             site_origin=self.site.url,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            rest_api=self.api.rest_api,
+            access_logs=self.api.access_logs,
+            state_machine=self.workflow.state_machine,
+            execution_logs=self.workflow.log_group,
+            functions=self.functions.by_name,
+            endpoint_name=endpoint_name,
+            alarm_email=settings.alarm_email,
         )
         self._outputs()
         add_suppressions(self)

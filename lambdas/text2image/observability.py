@@ -27,9 +27,14 @@ def observed_handler(handler: Handler) -> Handler:
     return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(handler)))
 
 
+def rejection_metric_name(stage: str) -> str:
+    """`PromptRejections`, `ImageRejections`: the metric the dashboard and alarms read too."""
+    return f"{stage.capitalize()}Rejections"
+
+
 def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> None:
     """One `Rejections` data point per stage, and one `RejectionsByLabel` per label that caused it."""
-    metrics.add_metric(name=f"{stage.capitalize()}Rejections", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=rejection_metric_name(stage), unit=MetricUnit.Count, value=1)
     for label in labels:
         # A label is a dimension, so each gets its own EMF document.
         by_label = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
