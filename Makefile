@@ -17,7 +17,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean
+.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean openapi
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench              latency of the local stand-ins"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
+	@echo "make openapi            regenerate docs/openapi.json from the contract"
 
 $(VENV_STAMP): requirements.txt requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +64,9 @@ bench: $(VENV_STAMP)
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)
+
+openapi: $(VENV_STAMP)
+	$(PY) -m workflow.openapi --write
 
 fmt: $(VENV_STAMP)
 	$(VENV)/bin/ruff format .

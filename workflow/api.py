@@ -293,6 +293,7 @@ class LocalApi:
                 Rule("/api/executions", endpoint="executions", methods=["GET"]),
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
+                Rule("/api/openapi.json", endpoint="openapi", methods=["GET"]),
                 Rule("/api/<path:rest>", endpoint="api_not_found"),
                 Rule("/", endpoint="index", methods=["GET"]),
                 Rule("/<path:path>", endpoint="static", methods=["GET"]),
@@ -305,6 +306,7 @@ class LocalApi:
             "executions": self.executions,
             "execution": self.execution,
             "local_info": self.local_info,
+            "openapi": self.openapi,
             "api_not_found": self.api_not_found,
             "static": self.static,
             "index": lambda request: self.static(request, "index.html"),
@@ -368,6 +370,12 @@ class LocalApi:
 
     def local_info(self, request: Request) -> Response:
         return json_response(200, self.backend.local_info())
+
+    def openapi(self, request: Request) -> Response:
+        # Local only, like /api/executions: the deployed API's document is docs/openapi.json.
+        from workflow.openapi import build_openapi
+
+        return json_response(200, build_openapi())
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.
