@@ -17,7 +17,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean openapi
+.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean openapi smoke
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
+	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey"
 
 $(VENV_STAMP): requirements.txt requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,13 @@ bench: $(VENV_STAMP)
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)
+
+# URL: the stack's ApiUrl (or SiteUrl) output, or make local's URL. AUTH=iam signs
+# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key.
+URL ?= http://127.0.0.1:$(PORT)
+AUTH ?= none
+smoke: $(VENV_STAMP)
+	$(PY) -m workflow.smoke "$(URL)" --auth $(AUTH)
 
 openapi: $(VENV_STAMP)
 	$(PY) -m workflow.openapi --write
