@@ -88,7 +88,8 @@ class DeploySettings:
                 raise SettingsError(f"context functionEnvironment is not JSON: {error}") from None
         if not isinstance(overrides, dict):
             raise SettingsError("context functionEnvironment must be a JSON object of strings")
-        min_instances = integer("minInstances", cls.min_instances, minimum=1)
+        # 0 hosts SDXL as an inference component that scales to zero when idle.
+        min_instances = integer("minInstances", cls.min_instances, minimum=0)
         max_instances = integer("maxInstances", cls.max_instances, minimum=1)
         if max_instances < min_instances:
             raise SettingsError(

@@ -36,6 +36,7 @@ class Text2ImageStack(Stack):
         if settings.existing_endpoint_name:
             self.endpoint: SdxlEndpoint | None = None
             endpoint_name = settings.existing_endpoint_name
+            inference_component_name = None
         else:
             self.endpoint = SdxlEndpoint(
                 self,
@@ -47,6 +48,7 @@ class Text2ImageStack(Stack):
                 invocations_per_instance=settings.invocations_per_instance,
             )
             endpoint_name = self.endpoint.endpoint_name
+            inference_component_name = self.endpoint.inference_component_name
 
         self.functions = Functions(
             self,
@@ -54,6 +56,7 @@ class Text2ImageStack(Stack):
             provided_environment={
                 "IMAGE_BUCKET": buckets.images.bucket_name,
                 "ENDPOINT_NAME": endpoint_name,
+                "INFERENCE_COMPONENT_NAME": inference_component_name or "",
                 "STAGING_PREFIX": STAGING_PREFIX,
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
@@ -64,6 +67,14 @@ class Text2ImageStack(Stack):
             log_retention_days=settings.log_retention_days,
         )
         self._grant(endpoint_arn(self, endpoint_name))
+        if self.endpoint is not None and self.endpoint.scale_to_zero is not None:
+            # InvokeEndpoint with InferenceComponentName is authorised on the component too.
+            self.functions.roles["GenerateImage"].add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:InvokeEndpoint"],
+                    resources=[self.endpoint.scale_to_zero.component_arn],
+                )
+            )
 
         self.workflow = Workflow(
             self, "Workflow", functions=self.functions.by_name, log_retention_days=settings.log_retention_days
@@ -98,6 +109,7 @@ class Text2ImageStack(Stack):
             execution_logs=self.workflow.log_group,
             functions=self.functions.by_name,
             endpoint_name=endpoint_name,
+            inference_component_name=inference_component_name,
             alarm_email=settings.alarm_email,
         )
         self._outputs()

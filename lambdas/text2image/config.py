@@ -113,6 +113,7 @@ class GenerationConfig(_EnvConfig):
 
     ENV = {
         "endpoint_name": "ENDPOINT_NAME",
+        "inference_component_name": "INFERENCE_COMPONENT_NAME",
         "bucket": "IMAGE_BUCKET",
         "staging_prefix": "STAGING_PREFIX",
         "model_id": "MODEL_ID",
@@ -125,6 +126,8 @@ class GenerationConfig(_EnvConfig):
     }
 
     endpoint_name: Annotated[str, Field(min_length=1)]
+    # Set when the endpoint hosts SDXL as an inference component (scale to zero).
+    inference_component_name: str = ""
     bucket: Annotated[str, Field(min_length=3)]
     staging_prefix: str = "staging/"
     model_id: str = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"
