@@ -44,6 +44,8 @@ THROTTLE_ERRORS: tuple[str, ...] = (
     "StorageThrottled",
 )
 MODEL_ERRORS: tuple[str, ...] = ("ModelError", "InvalidModelOutput")
+# A scaled-to-zero endpoint refusing while a copy starts (minInstances=0): expected, not a failure.
+CAPACITY_ERRORS: tuple[str, ...] = ("EndpointNoCapacity",)
 RESPONSES_METRIC = "Responses"
 WORKFLOW_ERRORS_METRIC = "WorkflowErrors"
 SAGEMAKER_ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
@@ -129,7 +131,7 @@ class Monitoring(Construct):
     def _workflow_error_filters(self, execution_logs: logs.ILogGroup) -> None:
         # Lambda task failures are logged with the error's class name in
         # details.error (level ALL); retried attempts are logged too.
-        for error in (*THROTTLE_ERRORS, *MODEL_ERRORS):
+        for error in (*THROTTLE_ERRORS, *MODEL_ERRORS, *CAPACITY_ERRORS):
             logs.MetricFilter(
                 self,
                 f"{error}Filter",
@@ -224,14 +226,17 @@ class Monitoring(Construct):
             label="Model errors (endpoint 5xx + ModelError in the workflow)",
             period=PERIOD,
         )
+        # A run refused while a scaled-to-zero endpoint starts is not a failure to wake anyone for.
+        ended_badly = "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0) - FILL(noCapacity, 0)"
         failed = cloudwatch.MathExpression(
-            expression="FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)",
+            expression=f"IF(({ended_badly}) > 0, {ended_badly}, 0)",
             using_metrics={
                 "failed": state_machine.metric_failed(period=PERIOD, statistic="Sum"),
                 "timedOut": state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
                 "aborted": state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
+                "noCapacity": self.workflow_error("EndpointNoCapacity"),
             },
-            label="Failed, timed-out and aborted runs",
+            label="Failed, timed-out and aborted runs (not counting no-capacity refusals)",
             period=PERIOD,
         )
         specs: dict[str, tuple[cloudwatch.IMetric, float, int, str]] = {
@@ -322,6 +327,7 @@ class Monitoring(Construct):
             self.workflow_error("ModelError"),
         ]
         if inference_component_name:
+            endpoint.extend(self.workflow_error(error) for error in CAPACITY_ERRORS)
             endpoint.append(
                 self.endpoint_metric(
                     endpoint_name,

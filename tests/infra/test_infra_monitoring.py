@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cdk.text2image_cdk.monitoring import MODEL_ERRORS, THROTTLE_ERRORS, AlarmThresholds
+from cdk.text2image_cdk.monitoring import CAPACITY_ERRORS, MODEL_ERRORS, THROTTLE_ERRORS, AlarmThresholds
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
@@ -163,7 +163,7 @@ def test_throttling_and_model_errors_are_counted_by_the_workflows_own_error_name
         if match:
             assert properties["LogGroupName"] == {"Ref": execution_log}
             counted[match.group(1)] = properties
-    assert set(counted) == {*THROTTLE_ERRORS, *MODEL_ERRORS}
+    assert set(counted) == {*THROTTLE_ERRORS, *MODEL_ERRORS, *CAPACITY_ERRORS}
     # Each is an error class the handlers raise: a renamed class would leave a silent graph.
     for name in counted:
         assert issubclass(getattr(errors, name), errors.WorkflowError), name
@@ -228,6 +228,10 @@ def test_alarm_thresholds(synth: Synth) -> None:
         "ExecutionsTimedOut",
         "ExecutionsAborted",
     }
+    # Runs refused while a scaled-to-zero endpoint starts are not counted as failures.
+    assert metric_of(failed, "noCapacity")["Dimensions"] == [{"Name": "error", "Value": "EndpointNoCapacity"}]
+    expression = next(q for q in failed["Metrics"] if "Expression" in q)["Expression"]
+    assert "- FILL(noCapacity, 0)" in expression
 
     rejection = found["RejectionRate"]
     assert {metric_of(rejection, "checked")["MetricName"]} == {"PromptsChecked"}
