@@ -140,22 +140,14 @@ def test_the_sdk_is_the_2x_that_still_has_jumpstart_model_and_predictor(standins
     assert result.stdout.splitlines()[-1].startswith("2.")
 
 
+def predict_on_the_stand_in(env: LocalEnvironment, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = ["predict", "--endpoint-name", "sdxl-notebook", "--runtime-endpoint-url", env.standins_url]
+    return run_in_sdk_venv(["-m", "workflow.jumpstart_sdk", *command, *extra], env)
+
+
 def test_a_predictor_on_a_session_pointed_at_the_stand_in_returns_a_decodable_image(standins, tmp_path):
     out = tmp_path / "sdxl.png"
-    result = run_in_sdk_venv(
-        [
-            "-m",
-            "workflow.jumpstart_sdk",
-            "predict",
-            "--endpoint-name",
-            "sdxl-notebook",
-            "--runtime-endpoint-url",
-            standins.standins_url,
-            "--out",
-            str(out),
-        ],
-        standins,
-    )
+    result = predict_on_the_stand_in(standins, "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "decoded PNG 1024x1024" in result.stdout
     assert Image.open(out).size == (1024, 1024)
@@ -165,18 +157,7 @@ def test_an_endpoint_model_error_fails_the_direct_check(standins):
     from workflow.standins.admin import inject_fault
 
     inject_fault(standins.standins_url, "sagemaker", "error")
-    result = run_in_sdk_venv(
-        [
-            "-m",
-            "workflow.jumpstart_sdk",
-            "predict",
-            "--endpoint-name",
-            "sdxl-notebook",
-            "--runtime-endpoint-url",
-            standins.standins_url,
-        ],
-        standins,
-    )
+    result = predict_on_the_stand_in(standins)
     assert result.returncode != 0
     assert "ModelError" in result.stderr, (result.returncode, result.stdout, result.stderr)
 

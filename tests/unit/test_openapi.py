@@ -13,6 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
 import workflow.openapi as openapi
+from tests.local.test_api import APPROVED, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -23,25 +24,6 @@ from text2image.contract import (
 )
 from workflow.api import LocalApi
 from workflow.openapi import OPENAPI_FILE, OPERATIONS, build_openapi, outcome_responses, render
-
-APPROVED = {
-    "status": "APPROVED",
-    "image_url": "https://example.com/a.png",
-    "image_key": "generated_images/a.png",
-    "expires_in": 3600,
-    "seed": 7,
-    "width": 1024,
-    "height": 1024,
-    "model": "sdxl",
-    "execution_id": "x",
-}
-REJECTED = {
-    "status": "REJECTED",
-    "stage": "prompt",
-    "reason_code": "TOXIC_PROMPT",
-    "reason": "r",
-    "labels": [{"name": "INSULT", "score": 0.9, "parent": None}],
-}
 
 
 @pytest.fixture(scope="module")
