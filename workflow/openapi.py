@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,7 +75,8 @@ class Operation:
     method: str
     operation_id: str
     summary: str
-    request_schema: Mapping[str, Any]
+    # None for a route without a body (a GET); `{name}` in the path is a path parameter.
+    request_schema: Mapping[str, Any] | None
     # status -> (description, body model); gateway answers are added to every route.
     responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
 
@@ -147,6 +149,16 @@ def _json(schema: Mapping[str, Any] | str) -> dict[str, Any]:
     return {"application/json": {"schema": ref}}
 
 
+def _with_invalid_body(
+    answer: tuple[str, type[BaseModel]] | None,
+) -> tuple[str, type[BaseModel]]:
+    """A route with a request model also answers 400 for a body the model refuses."""
+    if answer is None:
+        return f"{INVALID_BODY}.", ErrorResponse
+    description, model = answer
+    return f"{INVALID_BODY}; or {description[0].lower()}{description[1:]}", model
+
+
 def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, Any]:
     models = {model for op in operations for _, model in op.responses.values()} | {ErrorResponse}
     _, definitions = models_json_schema(
@@ -157,25 +169,27 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
     schemas[GATEWAY_ERROR] = GATEWAY_ERROR_SCHEMA
     paths: dict[str, Any] = {}
     for op in operations:
-        request_name = str(op.request_schema["title"])
-        schemas[request_name] = request_model(op.request_schema)
+        operation: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{(\w+)\}", op.path)
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        if op.request_schema is not None:
+            request_name = str(op.request_schema["title"])
+            schemas[request_name] = request_model(op.request_schema)
+            operation["requestBody"] = {"required": True, "content": _json(_ref_to(request_name))}
         responses: dict[str, Any] = {}
         for status, description in GATEWAY_RESPONSES.items():
             responses[str(status)] = {"description": description, "content": _json(_ref_to(GATEWAY_ERROR))}
         answers = dict(op.responses)
-        if 400 in answers:
-            description, model = answers[400]
-            answers[400] = (f"{INVALID_BODY}; or {description[0].lower()}{description[1:]}", model)
-        else:
-            answers[400] = (f"{INVALID_BODY}.", ErrorResponse)
+        if op.request_schema is not None:
+            answers[400] = _with_invalid_body(answers.get(400))
         for status, (description, model) in sorted(answers.items()):
             responses[str(status)] = {"description": description, "content": _json(_ref(model))}
-        paths.setdefault(op.path, {})[op.method] = {
-            "operationId": op.operation_id,
-            "summary": op.summary,
-            "requestBody": {"required": True, "content": _json(_ref_to(request_name))},
-            "responses": dict(sorted(responses.items())),
-        }
+        operation["responses"] = dict(sorted(responses.items()))
+        paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -18,6 +18,8 @@ from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     OUTCOME_RULES,
+    ApprovedResponse,
+    ErrorResponse,
     OutcomeRule,
     http_response,
     invalid_request_body,
@@ -117,3 +119,23 @@ def test_the_local_api_serves_the_document() -> None:
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert json.loads(response.data) == json.loads(OPENAPI_FILE.read_text())
+
+
+def test_a_route_without_a_body_and_with_a_path_parameter_is_documented_and_valid() -> None:
+    # The shape of a route the jobs work adds: `GET /jobs/{job_id}`.
+    status = openapi.Operation(
+        path="/jobs/{job_id}",
+        method="get",
+        operation_id="getJob",
+        summary="A job's state.",
+        request_schema=None,
+        responses={200: ("The job.", ApprovedResponse), 404: ("No such job.", ErrorResponse)},
+    )
+    document = build_openapi((*OPERATIONS, status))
+    validate(document)
+    operation = document["paths"]["/jobs/{job_id}"]["get"]
+    assert operation["parameters"] == [
+        {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    assert "requestBody" not in operation
+    assert set(operation["responses"]) == {"200", "403", "404", "429"}
