@@ -118,11 +118,17 @@ class SmokeClient:
         return headers
 
     def post(self, route: str, body: dict[str, Any]) -> Answer:
+        return self.request("POST", route, json.dumps(body).encode())
+
+    def get(self, route: str) -> Answer:
+        """For checks that follow up on an answer (e.g. polling a job's state)."""
+        return self.request("GET", route, b"")
+
+    def request(self, method: str, route: str, data: bytes) -> Answer:
         url = f"{self.api_url}{route}"
-        data = json.dumps(body).encode()
         started = time.perf_counter()
-        response = self.http.post(
-            url, data=data, headers=self.headers("POST", url, data), timeout=TIMEOUT_SECONDS
+        response = self.http.request(
+            method, url, data=data or None, headers=self.headers(method, url, data), timeout=TIMEOUT_SECONDS
         )
         try:
             parsed: Any = response.json()

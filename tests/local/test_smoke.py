@@ -159,3 +159,17 @@ def test_the_api_base_and_region_come_from_the_stack_outputs(url, base, region, 
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     assert api_base(url) == base
     assert region_of(api_base(url)) == region
+
+
+def test_a_follow_up_get_is_signed_too(served):
+    # Checks that poll (a job's state, once jobs exist) read with GET, signed like the POSTs.
+    url, recording = served
+    client = SmokeClient(url, auth="iam", region="eu-west-1", credentials=CREDENTIALS)
+
+    answer = client.get("/openapi.json")
+
+    assert answer.status == 200
+    assert answer.body["openapi"].startswith("3.1")
+    (sent,) = recording.requests
+    assert sent["body"] == b""
+    assert sent["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
