@@ -9,6 +9,10 @@ VENV_STAMP := $(VENV)/.installed
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The sagemaker SDK (2.x) pins older attrs/packaging/protobuf than the main venv: its own venv.
+SAGEMAKER_VENV := .venv-sagemaker
+SAGEMAKER_PY := $(SAGEMAKER_VENV)/bin/python
+SAGEMAKER_STAMP := $(SAGEMAKER_VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
 PROMPT ?= a jaguar in the Amazon rainforest
@@ -17,7 +21,8 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench eval-prompts lint fmt synth deploy destroy local chromium clean
+.PHONY: help venv run test bench eval-prompts lint fmt synth deploy destroy local chromium clean openapi smoke \
+	endpoint endpoint-check jumpstart-table
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -27,6 +32,11 @@ help:
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
+	@echo "make openapi            regenerate docs/openapi.json from the contract"
+	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey"
+	@echo "make endpoint           deploy JumpStart SDXL 1.0 with the sagemaker SDK (needs AWS credentials)"
+	@echo "make endpoint-check ENDPOINT=...   call an endpoint directly with the design's request"
+	@echo "make jumpstart-table    resolve the per-Region JumpStart artifacts with the SDK (network)"
 
 $(VENV_STAMP): requirements.txt requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +50,12 @@ $(LINT_STAMP): requirements-lint.txt
 	test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
 	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade pip==26.3
 	$(LINT_VENV)/bin/python -m pip install --quiet -r requirements-lint.txt
+	touch $@
+
+$(SAGEMAKER_STAMP): requirements-sagemaker.txt requirements-sagemaker.lock
+	test -x $(SAGEMAKER_PY) || $(PYTHON) -m venv $(SAGEMAKER_VENV)
+	$(SAGEMAKER_PY) -m pip install --quiet --upgrade pip==26.3
+	$(SAGEMAKER_PY) -m pip install --quiet -r requirements-sagemaker.txt -c requirements-sagemaker.lock
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -56,7 +72,7 @@ chromium:
 run: $(VENV_STAMP)
 	$(PY) -m workflow run "$(PROMPT)" $(if $(NEGATIVE),--negative-prompt "$(NEGATIVE)") $(if $(SEED),--seed $(SEED)) --out "$(OUT)"
 
-test: $(VENV_STAMP) $(NODE_STAMP) chromium
+test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium
 	$(PY) -m pytest
 
 bench: $(VENV_STAMP)
@@ -70,6 +86,33 @@ eval-prompts: $(VENV_STAMP)
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)
+
+# URL: the stack's ApiUrl (or SiteUrl) output, or make local's URL. AUTH=iam signs
+# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key.
+URL ?= http://127.0.0.1:$(PORT)
+AUTH ?= none
+# ENDPOINT=name also calls the SDXL endpoint directly: an endpoint fault, not a workflow one.
+ENDPOINT ?=
+smoke: $(VENV_STAMP) $(if $(ENDPOINT),$(SAGEMAKER_STAMP))
+	$(PY) -m workflow.smoke "$(URL)" --auth $(AUTH)
+	$(if $(ENDPOINT),$(SAGEMAKER_PY) -m workflow.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)")
+
+# The original design's way: JumpStartModel(...).deploy() on ml.g5.4xlarge, then one
+# predict; prints the name for CDK_ARGS="-c existingEndpointName=...". About $2.03/hour
+# until you delete it (aws sagemaker delete-endpoint --endpoint-name NAME).
+ENDPOINT_NAME ?=
+endpoint: $(SAGEMAKER_STAMP)
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk deploy \
+	  $(if $(ENDPOINT_NAME),--endpoint-name "$(ENDPOINT_NAME)") --out out/endpoint-check.png
+
+endpoint-check: $(SAGEMAKER_STAMP)
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)"
+
+jumpstart-table: $(SAGEMAKER_STAMP)
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk table
+
+openapi: $(VENV_STAMP)
+	$(PY) -m workflow.openapi --write
 
 fmt: $(VENV_STAMP)
 	$(VENV)/bin/ruff format .
@@ -124,4 +167,4 @@ destroy: $(VENV_STAMP) $(NODE_STAMP)
 	$(CDK) destroy $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) node_modules cdk.out $(CONCRETE_OUT) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LINT_VENV) $(SAGEMAKER_VENV) node_modules cdk.out $(CONCRETE_OUT) out .pytest_cache .ruff_cache

@@ -300,6 +300,7 @@ class LocalApi:
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
                 Rule("/api/local-info", endpoint="image_model", methods=["GET"]),
+                Rule("/api/openapi.json", endpoint="openapi", methods=["GET"]),
                 Rule("/api/<path:rest>", endpoint="api_not_found"),
                 Rule("/", endpoint="index", methods=["GET"]),
                 Rule("/<path:path>", endpoint="static", methods=["GET"]),
@@ -313,6 +314,7 @@ class LocalApi:
             "execution": self.execution,
             "local_info": self.local_info,
             "image_model": self.image_model,
+            "openapi": self.openapi,
             "api_not_found": self.api_not_found,
             "static": self.static,
             "index": lambda request: self.static(request, "index.html"),
@@ -380,6 +382,12 @@ class LocalApi:
     def image_model(self, request: Request) -> Response:
         # Local only: what the page shows beside a local image (the untrained model's notice).
         return api_json_response(200, self.backend.image_model())
+
+    def openapi(self, request: Request) -> Response:
+        # Local only, like /api/executions: the deployed API's document is docs/openapi.json.
+        from workflow.openapi import build_openapi
+
+        return api_json_response(200, build_openapi())
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.

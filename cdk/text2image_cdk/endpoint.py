@@ -9,6 +9,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from .jumpstart import CONTAINER_ENVIRONMENT, JumpStartArtifacts
+from .scale_to_zero import ScaleToZeroEndpoint
 
 VARIANT = "AllTraffic"
 
@@ -97,6 +98,24 @@ class JumpStartSdxlEndpoint(Construct):
         )
         # The role's policy must exist before SageMaker validates the model with it.
         model.node.add_dependency(self.role)
+        # minInstances=0: an inference component that can scale to zero instead.
+        self.inference_component_name: str | None = None
+        self.scale_to_zero: ScaleToZeroEndpoint | None = None
+        if min_instances == 0:
+            self.scale_to_zero = ScaleToZeroEndpoint(
+                self,
+                "ScaleToZero",
+                model=model,
+                role=self.role,
+                variant_name=VARIANT,
+                instance_type=instance_type,
+                max_instances=max_instances,
+                invocations_per_instance=invocations_per_instance,
+            )
+            self.endpoint = self.scale_to_zero.endpoint
+            self.endpoint_name = self.scale_to_zero.endpoint_name
+            self.inference_component_name = self.scale_to_zero.inference_component_name
+            return
         config = sagemaker.CfnEndpointConfig(
             self,
             "Config",

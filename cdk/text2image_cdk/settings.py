@@ -53,6 +53,8 @@ class DeploySettings:
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
     powertools_layer_arn: str | None = None
+    # Alarms go to an SNS topic; this address is subscribed to it when given.
+    alarm_email: str | None = None
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -110,7 +112,8 @@ class DeploySettings:
             translate_prompts = str(translate_prompts).lower() == "true"
         else:
             raise SettingsError(f"context translatePrompts must be true or false, got {translate_prompts!r}")
-        min_instances = integer("minInstances", cls.min_instances, minimum=1)
+        # 0 hosts SDXL as an inference component that scales to zero when idle.
+        min_instances = integer("minInstances", cls.min_instances, minimum=0)
         max_instances = integer("maxInstances", cls.max_instances, minimum=1)
         if max_instances < min_instances:
             raise SettingsError(
@@ -140,4 +143,14 @@ class DeploySettings:
             translate_prompts=translate_prompts,
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
+            alarm_email=_email(get("alarmEmail")),
         )
+
+
+def _email(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
+        raise SettingsError(f"context alarmEmail must be one e-mail address, got {value!r}")
+    return text

@@ -12,6 +12,7 @@ from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
 from .functions import Functions
 from .jumpstart import sdxl_artifacts
+from .monitoring import Monitoring
 from .nag import add_suppressions
 from .paths import pinned_version
 from .settings import DeploySettings
@@ -37,6 +38,7 @@ class Text2ImageStack(Stack):
         if settings.existing_endpoint_name:
             self.endpoint: JumpStartSdxlEndpoint | None = None
             endpoint_name = settings.existing_endpoint_name
+            inference_component_name = None
         else:
             self.endpoint = JumpStartSdxlEndpoint(
                 self,
@@ -48,6 +50,7 @@ class Text2ImageStack(Stack):
                 invocations_per_instance=settings.invocations_per_instance,
             )
             endpoint_name = self.endpoint.endpoint_name
+            inference_component_name = self.endpoint.inference_component_name
 
         self.functions = Functions(
             self,
@@ -55,6 +58,7 @@ class Text2ImageStack(Stack):
             provided_environment={
                 "IMAGE_BUCKET": buckets.images.bucket_name,
                 "ENDPOINT_NAME": endpoint_name,
+                "INFERENCE_COMPONENT_NAME": inference_component_name or "",
                 "STAGING_PREFIX": STAGING_PREFIX,
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
@@ -66,6 +70,14 @@ class Text2ImageStack(Stack):
             log_retention_days=settings.log_retention_days,
         )
         self._grant(endpoint_arn(self, endpoint_name))
+        if self.endpoint is not None and self.endpoint.scale_to_zero is not None:
+            # InvokeEndpoint with InferenceComponentName is authorised on the component too.
+            self.functions.roles["GenerateImage"].add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:InvokeEndpoint"],
+                    resources=[self.endpoint.scale_to_zero.component_arn],
+                )
+            )
 
         self.workflow = Workflow(
             self, "Workflow", functions=self.functions.by_name, log_retention_days=settings.log_retention_days
@@ -90,6 +102,18 @@ class Text2ImageStack(Stack):
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
             site_origin=self.site.url,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            rest_api=self.api.rest_api,
+            access_logs=self.api.access_logs,
+            state_machine=self.workflow.state_machine,
+            execution_logs=self.workflow.log_group,
+            functions=self.functions.by_name,
+            endpoint_name=endpoint_name,
+            inference_component_name=inference_component_name,
+            alarm_email=settings.alarm_email,
         )
         self._outputs()
         add_suppressions(self)

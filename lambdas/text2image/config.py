@@ -99,6 +99,7 @@ class GenerationConfig(FunctionConfig):
 
     ENV = {
         "endpoint_name": "ENDPOINT_NAME",
+        "inference_component_name": "INFERENCE_COMPONENT_NAME",
         "bucket": "IMAGE_BUCKET",
         "staging_prefix": "STAGING_PREFIX",
         "model_id": "MODEL_ID",
@@ -111,6 +112,8 @@ class GenerationConfig(FunctionConfig):
     }
 
     endpoint_name: Annotated[str, Field(min_length=1)]
+    # Set when the endpoint hosts SDXL as an inference component (scale to zero).
+    inference_component_name: str = ""
     bucket: Annotated[str, Field(min_length=3)]
     staging_prefix: str = STAGING_PREFIX
     model_id: str = "model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0"

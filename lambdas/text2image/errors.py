@@ -34,6 +34,11 @@ class EndpointUnavailable(WorkflowError):
     pass
 
 
+class EndpointNoCapacity(WorkflowError):
+    """The endpoint has scaled to zero: a copy is being started, which takes minutes.
+    Not worth a retry inside a 28 s run; the caller should come back later."""
+
+
 class RekognitionThrottled(WorkflowError):
     pass
 

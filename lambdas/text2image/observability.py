@@ -69,9 +69,14 @@ def observed_handler(handler: Handler) -> Handler:
     return logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler)))
 
 
+def rejection_metric_name(stage: str) -> str:
+    """`PromptRejections`, `ImageRejections`: the metric the dashboard and alarms read too."""
+    return f"{stage.capitalize()}Rejections"
+
+
 def count_rejection(stage: str, labels: Iterable[Label], reason_code: str) -> None:
     """One `Rejections` data point per stage, and one `RejectionsByLabel` per label that caused it."""
-    metrics.add_metric(name=f"{stage.capitalize()}Rejections", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=rejection_metric_name(stage), unit=MetricUnit.Count, value=1)
     # single_metric writes its document even when metrics are disabled.
     if not is_metrics_disabled():
         for label in labels:

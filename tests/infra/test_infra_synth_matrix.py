@@ -1,7 +1,7 @@
 """Every context a user can choose synthesizes cdk-nag-clean, in-process, with the
 AwsSolutions pack applied exactly as the app applies it (`build_app`).
 
-One cell per line: a later option (scale to zero, translation off) is one more line.
+One cell per line: a later option is one more line.
 Dimensions are combined to keep CI short (each cell is one ~5 s synth): the Regions
 with the default auth, the auth modes in one Region, the endpoint choice once.
 """
@@ -23,6 +23,9 @@ CELLS: list[dict[str, Any]] = [
     {**CONCRETE, "apiAuth": "apiKey"},
     {**CONCRETE, "apiAuth": "iam"},
     {**CONCRETE, "existingEndpointName": "SDXL-From-Notebook"},
+    {**CONCRETE, "translatePrompts": "false"},
+    {**CONCRETE, "minInstances": "0"},  # scale to zero: inference component, scaling from the alarm
+    {**CONCRETE, "alarmEmail": "ops@example.com"},
 ]
 
 

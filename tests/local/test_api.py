@@ -127,6 +127,8 @@ APPROVED = {
     "width": 1024,
     "height": 1024,
     "model": "sdxl",
+    "prompt_language": "en",
+    "translated_prompt": None,
 }
 REJECTED = {
     "status": "REJECTED",
@@ -134,6 +136,8 @@ REJECTED = {
     "reason_code": "UNSAFE_IMAGE",
     "reason": "The image was classified as unsafe.",
     "labels": [{"name": "Explicit Nudity", "score": 0.97, "parent": "Explicit"}],
+    "prompt_language": "en",
+    "translated_prompt": None,
 }
 
 

@@ -10,13 +10,37 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from text2image.adapters.errors import translate
-from text2image.errors import EndpointThrottled, EndpointUnavailable, InvalidModelOutput, ModelError
+from text2image.errors import (
+    EndpointNoCapacity,
+    EndpointThrottled,
+    EndpointUnavailable,
+    InvalidModelOutput,
+    ModelError,
+)
+
+# How the runtime refuses an invocation while an inference component has no copy:
+# a 400 ValidationError whose message says so.
+NO_CAPACITY_CODE = "ValidationError"
+NO_CAPACITY_PHRASE = "no capacity"
+
+
+def is_no_capacity(error: Exception) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    details = error.response.get("Error", {})
+    return (
+        details.get("Code") == NO_CAPACITY_CODE and NO_CAPACITY_PHRASE in details.get("Message", "").lower()
+    )
 
 
 class SdxlEndpointClient:
-    def __init__(self, client: Any, endpoint_name: str) -> None:
+    def __init__(self, client: Any, endpoint_name: str, inference_component_name: str = "") -> None:
         self._client = client
         self._endpoint_name = endpoint_name
+        # Scale-to-zero endpoints host SDXL as a named inference component.
+        self._target = (
+            {"InferenceComponentName": inference_component_name} if inference_component_name else {}
+        )
 
     def generate(self, payload: dict[str, Any]) -> bytes:
         """The image bytes the endpoint generated for a JumpStart SDXL payload."""
@@ -26,9 +50,12 @@ class SdxlEndpointClient:
                 ContentType="application/json",
                 Accept="application/json",
                 Body=json.dumps(payload).encode("utf-8"),
+                **self._target,
             )
             body = response["Body"].read()
         except (ClientError, BotoCoreError) as error:
+            if is_no_capacity(error):
+                raise EndpointNoCapacity("The image model is starting up (scaled to zero)") from None
             raise translate(
                 error,
                 throttled=EndpointThrottled,

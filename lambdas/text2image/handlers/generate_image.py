@@ -35,6 +35,7 @@ endpoint = SdxlEndpointClient(
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=60),
     ),
     config.endpoint_name,
+    config.inference_component_name,
 )
 bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 

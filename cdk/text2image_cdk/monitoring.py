@@ -1,0 +1,414 @@
+"""What the service is doing, and who is woken when it breaks: one dashboard, five alarms, one topic.
+
+Every number comes from a metric AWS or the functions already publish, or from a
+metric filter on a log the stack already writes:
+- answers by route and HTTP status: a filter on the API's access log (one
+  `Responses` metric per status, so a status a new outcome row or route adds,
+  e.g. 503 or 429, appears on the graph with no edit here);
+- rejections by stage and label: the functions' EMF metrics (observability.py);
+- service throttling and model errors as the workflow saw them: a filter on the
+  execution log for each error class the ASL retries or catches (errors.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Aws, CfnOutput, Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from text2image.catalogue import FUNCTIONS
+from text2image.contract import Stage
+from text2image.observability import NAMESPACE, SERVICE, rejection_metric_name
+
+from .endpoint import VARIANT
+
+PERIOD = Duration.minutes(5)
+# Error classes (errors.py) counted from the execution log: what each dependency
+# threw at the workflow, before the ASL's retries.
+THROTTLE_ERRORS: tuple[str, ...] = (
+    "ComprehendThrottled",
+    "RekognitionThrottled",
+    "EndpointThrottled",
+    "StorageThrottled",
+)
+MODEL_ERRORS: tuple[str, ...] = ("ModelError", "InvalidModelOutput")
+# A scaled-to-zero endpoint refusing while a copy starts (minInstances=0): expected, not a failure.
+CAPACITY_ERRORS: tuple[str, ...] = ("EndpointNoCapacity",)
+RESPONSES_METRIC = "Responses"
+WORKFLOW_ERRORS_METRIC = "WorkflowErrors"
+SAGEMAKER_ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """Where each alarm fires. Percentages are of the requests in one 5-minute period."""
+
+    server_error_percent: float = 5.0
+    # Requests below this count in a period never raise the 5xx-rate alarm: one
+    # failed request out of two is noise, not an outage.
+    min_requests: int = 5
+    run_p95_seconds: float = 20.0
+    rejection_percent: float = 50.0
+    min_prompts: int = 10
+
+
+class Monitoring(Construct):
+    """The `Text2Image` dashboard and the alarms, with an encrypted SNS topic for them."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rest_api: apigw.RestApi,
+        access_logs: logs.ILogGroup,
+        state_machine: sfn.StateMachine,
+        execution_logs: logs.ILogGroup,
+        functions: Mapping[str, lambda_.IFunction],
+        endpoint_name: str,
+        inference_component_name: str | None = None,
+        alarm_email: str | None = None,
+        thresholds: AlarmThresholds = AlarmThresholds(),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.thresholds = thresholds
+        # The derived metrics live under the stack's name, so two stacks in one
+        # account do not add up into one graph.
+        self.namespace = f"{NAMESPACE}/{Stack.of(self).stack_name}"
+        self._responses_filter(access_logs)
+        self._workflow_error_filters(execution_logs)
+
+        self.topic = self._topic(alarm_email)
+        self.alarms = self._alarms(rest_api, state_machine, endpoint_name)
+        for alarm in self.alarms.values():
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
+
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{Stack.of(self).stack_name}-{Aws.REGION}",
+            default_interval=Duration.hours(3),
+        )
+        self._widgets(rest_api, state_machine, functions, endpoint_name, inference_component_name)
+        CfnOutput(
+            Stack.of(self),
+            "DashboardUrl",
+            value=(
+                f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region={Aws.REGION}"
+                f"#dashboards/dashboard/{self.dashboard.dashboard_name}"
+            ),
+            description="CloudWatch dashboard: requests, rejections, latency, endpoint, errors",
+        )
+        CfnOutput(Stack.of(self), "AlarmTopicArn", value=self.topic.topic_arn)
+
+    # --- Metrics derived from logs ------------------------------------------
+
+    def _responses_filter(self, access_logs: logs.ILogGroup) -> None:
+        # The access log is JSON with `status` and `resourcePath` (api.py).
+        logs.MetricFilter(
+            self,
+            "ResponsesByStatus",
+            log_group=access_logs,
+            filter_pattern=logs.FilterPattern.exists("$.status"),
+            metric_namespace=self.namespace,
+            metric_name=RESPONSES_METRIC,
+            metric_value="1",
+            dimensions={"route": "$.resourcePath", "status": "$.status"},
+        )
+
+    def _workflow_error_filters(self, execution_logs: logs.ILogGroup) -> None:
+        # Lambda task failures are logged with the error's class name in
+        # details.error (level ALL); retried attempts are logged too.
+        for error in (*THROTTLE_ERRORS, *MODEL_ERRORS, *CAPACITY_ERRORS):
+            logs.MetricFilter(
+                self,
+                f"{error}Filter",
+                log_group=execution_logs,
+                filter_pattern=logs.FilterPattern.string_value("$.details.error", "=", error),
+                metric_namespace=self.namespace,
+                metric_name=WORKFLOW_ERRORS_METRIC,
+                metric_value="1",
+                dimensions={"error": "$.details.error"},
+            )
+
+    def workflow_error(self, error: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=self.namespace,
+            metric_name=WORKFLOW_ERRORS_METRIC,
+            dimensions_map={"error": error},
+            statistic="Sum",
+            period=PERIOD,
+            label=error,
+        )
+
+    def responses_by_status(self) -> cloudwatch.SearchExpression:
+        return cloudwatch.SearchExpression(
+            expression=(
+                f"SEARCH('{{{self.namespace},route,status}} MetricName=\"{RESPONSES_METRIC}\"', 'Sum', 300)"
+            ),
+            label="",
+            period=PERIOD,
+        )
+
+    # --- The functions' EMF metrics ------------------------------------------
+
+    @staticmethod
+    def emf(metric_name: str, label: str | None = None) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={"service": SERVICE},
+            statistic="Sum",
+            period=PERIOD,
+            label=label or metric_name,
+        )
+
+    def rejection_rate(self) -> cloudwatch.MathExpression:
+        rejections = {f"r{i}": self.emf(rejection_metric_name(stage)) for i, stage in enumerate(Stage)}
+        total = " + ".join(f"FILL({name}, 0)" for name in rejections)
+        return cloudwatch.MathExpression(
+            expression=f"IF(checked >= {self.thresholds.min_prompts}, 100 * ({total}) / checked, 0)",
+            using_metrics={**rejections, "checked": self.emf("PromptsChecked")},
+            label="Rejected, % of checked prompts",
+            period=PERIOD,
+        )
+
+    # --- Alarms ----------------------------------------------------------------
+
+    def _topic(self, alarm_email: str | None) -> sns.Topic:
+        # CloudWatch cannot publish to a topic under the AWS-managed SNS key:
+        # a key of our own, which CloudWatch may use.
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description="Encrypts the text2image alarm topic",
+            enable_key_rotation=True,
+        )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        topic = sns.Topic(
+            self, "AlarmTopic", display_name="text2image alarms", master_key=key, enforce_ssl=True
+        )
+        if alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        return topic
+
+    def _alarms(
+        self, rest_api: apigw.RestApi, state_machine: sfn.StateMachine, endpoint_name: str
+    ) -> dict[str, cloudwatch.Alarm]:
+        t = self.thresholds
+        server_error_rate = cloudwatch.MathExpression(
+            expression=f"IF(requests >= {t.min_requests}, 100 * FILL(errors, 0) / requests, 0)",
+            using_metrics={
+                "errors": rest_api.metric_server_error(period=PERIOD, statistic="Sum"),
+                "requests": rest_api.metric_count(period=PERIOD, statistic="Sum"),
+            },
+            label="5xx, % of requests",
+            period=PERIOD,
+        )
+        model_errors = cloudwatch.MathExpression(
+            expression="FILL(endpoint, 0) + FILL(workflow, 0)",
+            using_metrics={
+                "endpoint": self.endpoint_metric(endpoint_name, "Invocation5XXErrors"),
+                "workflow": self.workflow_error("ModelError"),
+            },
+            label="Model errors (endpoint 5xx + ModelError in the workflow)",
+            period=PERIOD,
+        )
+        # A run refused while a scaled-to-zero endpoint starts is not a failure to wake anyone for.
+        ended_badly = "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0) - FILL(noCapacity, 0)"
+        failed = cloudwatch.MathExpression(
+            expression=f"IF(({ended_badly}) > 0, {ended_badly}, 0)",
+            using_metrics={
+                "failed": state_machine.metric_failed(period=PERIOD, statistic="Sum"),
+                "timedOut": state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+                "aborted": state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
+                "noCapacity": self.workflow_error("EndpointNoCapacity"),
+            },
+            label="Failed, timed-out and aborted runs (not counting no-capacity refusals)",
+            period=PERIOD,
+        )
+        specs: dict[str, tuple[cloudwatch.IMetric, float, int, str]] = {
+            "ServerErrorRate": (
+                server_error_rate,
+                t.server_error_percent,
+                1,
+                f"More than {t.server_error_percent}% of API requests answered 5xx in 5 minutes.",
+            ),
+            "RunLatencyP95": (
+                state_machine.metric_time(period=PERIOD, statistic="p95"),
+                t.run_p95_seconds * 1000,
+                2,
+                f"p95 of a whole run above {t.run_p95_seconds} s for 10 minutes: the 29 s API limit is near.",
+            ),
+            "EndpointModelErrors": (
+                model_errors,
+                0,
+                1,
+                "The SDXL endpoint failed an invocation (5xx or ModelError).",
+            ),
+            "FailedExecutions": (
+                failed,
+                0,
+                1,
+                "A workflow run failed, timed out or was aborted (rejections are not failures).",
+            ),
+            "RejectionRate": (
+                self.rejection_rate(),
+                t.rejection_percent,
+                3,
+                f"More than {t.rejection_percent}% of checked prompts rejected for 15 minutes "
+                "(abuse, or a broken model or threshold).",
+            ),
+        }
+        return {
+            name: cloudwatch.Alarm(
+                self,
+                name,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=periods,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+            for name, (metric, threshold, periods, description) in specs.items()
+        }
+
+    # --- Dashboard -------------------------------------------------------------
+
+    @staticmethod
+    def endpoint_metric(
+        endpoint_name: str,
+        metric_name: str,
+        statistic: str = "Sum",
+        namespace: str = "AWS/SageMaker",
+        dimensions: Mapping[str, str] | None = None,
+    ) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions_map=dict(dimensions or {"EndpointName": endpoint_name, "VariantName": VARIANT}),
+            statistic=statistic,
+            period=PERIOD,
+            label=f"{metric_name} {statistic}",
+        )
+
+    def _widgets(
+        self,
+        rest_api: apigw.RestApi,
+        state_machine: sfn.StateMachine,
+        functions: Mapping[str, lambda_.IFunction],
+        endpoint_name: str,
+        inference_component_name: str | None,
+    ) -> None:
+        def graph(title: str, left: list[cloudwatch.IMetric], **options: object) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(title=title, left=left, width=12, height=6, **options)  # type: ignore[arg-type]
+
+        def alarm_widget(name: str) -> cloudwatch.AlarmWidget:
+            return cloudwatch.AlarmWidget(title=name, alarm=self.alarms[name], width=8, height=5)
+
+        by_state = [functions[spec.name] for spec in FUNCTIONS if spec.asl_placeholder]
+        endpoint = [
+            self.endpoint_metric(endpoint_name, "Invocations"),
+            self.endpoint_metric(endpoint_name, "Invocation4XXErrors"),
+            self.endpoint_metric(endpoint_name, "Invocation5XXErrors"),
+            self.workflow_error("ModelError"),
+        ]
+        if inference_component_name:
+            endpoint.extend(self.workflow_error(error) for error in CAPACITY_ERRORS)
+            endpoint.append(
+                self.endpoint_metric(
+                    endpoint_name,
+                    "NoCapacityInvocationFailures",
+                    dimensions={"InferenceComponentName": inference_component_name},
+                )
+            )
+        gpu_namespace = SAGEMAKER_ENDPOINT_NAMESPACE
+        self.dashboard.add_widgets(
+            graph(
+                "Requests by route and HTTP status",
+                [self.responses_by_status()],
+                stacked=True,
+            ),
+            graph(
+                "Rejections by stage, and by stage and label",
+                [
+                    *(self.emf(rejection_metric_name(stage)) for stage in Stage),
+                    cloudwatch.SearchExpression(
+                        expression=(
+                            f'SEARCH(\'{{{NAMESPACE},label,service,stage}} MetricName="RejectionsByLabel" '
+                            f"service=\"{SERVICE}\"', 'Sum', 300)"
+                        ),
+                        label="",
+                        period=PERIOD,
+                    ),
+                ],
+                right=[self.rejection_rate()],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Whole run: p50 / p95 (ms)",
+                [
+                    state_machine.metric_time(period=PERIOD, statistic="p50", label="run p50"),
+                    state_machine.metric_time(period=PERIOD, statistic="p95", label="run p95"),
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=self.thresholds.run_p95_seconds * 1000, label="p95 alarm"
+                    )
+                ],
+            ),
+            graph(
+                "Each state's function: p50 / p95 (ms)",
+                [
+                    function.metric_duration(period=PERIOD, statistic=statistic, label=f"{name} {statistic}")
+                    for name, function in ((f.node.id, f) for f in by_state)
+                    for statistic in ("p50", "p95")
+                ],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "SDXL endpoint: invocations and errors",
+                endpoint,
+                right=[self.endpoint_metric(endpoint_name, "ModelLatency", "p95")],
+            ),
+            graph(
+                "SDXL endpoint: GPU utilisation (%)",
+                [
+                    self.endpoint_metric(endpoint_name, "GPUUtilization", "Average", gpu_namespace),
+                    self.endpoint_metric(endpoint_name, "GPUMemoryUtilization", "Average", gpu_namespace),
+                ],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Lambda errors and throttles",
+                [
+                    metric
+                    for function in functions.values()
+                    for metric in (
+                        function.metric_errors(period=PERIOD, label=f"{function.node.id} errors"),
+                        function.metric_throttles(period=PERIOD, label=f"{function.node.id} throttles"),
+                    )
+                ],
+            ),
+            graph(
+                "Throttled calls seen by the workflow (before retries)",
+                [self.workflow_error(error) for error in THROTTLE_ERRORS],
+            ),
+        )
+        self.dashboard.add_widgets(*(alarm_widget(name) for name in self.alarms))

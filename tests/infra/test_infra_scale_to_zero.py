@@ -1,0 +1,133 @@
+"""-c minInstances=0: SDXL as an inference component that scales to zero; the default keeps a warm variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from tests.infra.test_infra_monitoring import plotted, widget
+
+SCALE_TO_ZERO = {"minInstances": 0, "maxInstances": 3}
+
+
+@pytest.fixture(scope="module")
+def warm() -> Synth:
+    return synthesize(CUSTOM)
+
+
+@pytest.fixture(scope="module")
+def zero() -> Synth:
+    return synthesize(SCALE_TO_ZERO)
+
+
+def only(synth: Synth, resource_type: str) -> dict[str, Any]:
+    return synth.one(resource_type)[1]["Properties"]
+
+
+def invoke_endpoint_resources(synth: Synth) -> list[Any]:
+    (policy,) = [
+        p["Properties"]
+        for k, p in synth.resources("AWS::IAM::Policy").items()
+        if k.startswith("FunctionsGenerateImageRole")
+    ]
+    return [
+        statement["Resource"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sagemaker:InvokeEndpoint"
+    ]
+
+
+def test_default_mode_keeps_a_warm_variant_with_no_inference_component(warm: Synth) -> None:
+    assert warm.resources("AWS::SageMaker::InferenceComponent") == {}
+    (variant,) = only(warm, "AWS::SageMaker::EndpointConfig")["ProductionVariants"]
+    assert variant["InitialInstanceCount"] == CUSTOM["minInstances"]
+    assert "ManagedInstanceScaling" not in variant
+    target = only(warm, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["ScalableDimension"], target["MinCapacity"]) == (
+        "sagemaker:variant:DesiredInstanceCount",
+        2,
+    )
+    assert warm.function("GenerateImage")["Environment"]["Variables"]["INFERENCE_COMPONENT_NAME"] == ""
+    assert len(invoke_endpoint_resources(warm)) == 1
+
+
+def test_scale_to_zero_lets_managed_instance_scaling_go_down_to_no_instance(zero: Synth) -> None:
+    config = only(zero, "AWS::SageMaker::EndpointConfig")
+    (variant,) = config["ProductionVariants"]
+    assert variant["ManagedInstanceScaling"] == {
+        "Status": "ENABLED",
+        "MinInstanceCount": 0,
+        "MaxInstanceCount": 3,
+    }
+    assert "ModelName" not in variant  # the model lives in the component
+    # An inference-component endpoint names the endpoint's role on the config.
+    assert config["ExecutionRoleArn"]["Fn::GetAtt"][0].startswith("SdxlRole")
+
+
+def test_the_component_hosts_sdxl_on_one_gpu_and_scales_its_copies_down_to_zero(zero: Synth) -> None:
+    component = only(zero, "AWS::SageMaker::InferenceComponent")
+    specification = component["Specification"]
+    assert specification["ModelName"]["Fn::GetAtt"][0].startswith("SdxlModel")
+    assert specification["ComputeResourceRequirements"]["NumberOfAcceleratorDevicesRequired"] == 1
+    assert specification["StartupParameters"]["ModelDataDownloadTimeoutInSeconds"] >= 900
+    target = only(zero, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert target["ResourceId"] == f"inference-component/{component['InferenceComponentName']}"
+    assert target["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 3)
+
+
+def test_an_invocation_that_finds_no_copy_triggers_a_step_that_adds_one(zero: Synth) -> None:
+    policies = {
+        p["Properties"]["PolicyType"]: (k, p["Properties"])
+        for k, p in zero.resources("AWS::ApplicationAutoScaling::ScalingPolicy").items()
+    }
+    tracking = policies["TargetTrackingScaling"][1]["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
+        "SageMakerInferenceComponentInvocationsPerCopy"
+    )
+    step_id, step = policies["StepScaling"]
+    assert step["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
+    assert step["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
+    ]
+    component = only(zero, "AWS::SageMaker::InferenceComponent")["InferenceComponentName"]
+    (alarm,) = [
+        a["Properties"]
+        for a in zero.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "NoCapacityInvocationFailures"
+    ]
+    assert alarm["Dimensions"] == [{"Name": "InferenceComponentName", "Value": component}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": step_id}]
+
+
+def test_the_generate_function_invokes_the_component_by_name_and_may_invoke_only_it(zero: Synth) -> None:
+    component = only(zero, "AWS::SageMaker::InferenceComponent")["InferenceComponentName"]
+    assert zero.function("GenerateImage")["Environment"]["Variables"]["INFERENCE_COMPONENT_NAME"] == component
+    resources = invoke_endpoint_resources(zero)
+    assert len(resources) == 2
+    assert {
+        "Fn::GetAtt": [zero.one("AWS::SageMaker::InferenceComponent")[0], "InferenceComponentArn"]
+    } in resources
+
+
+def test_the_dashboard_shows_invocations_that_found_no_capacity(zero: Synth, warm: Synth) -> None:
+    rows = plotted(widget(zero, "invocations and errors"))
+    assert (
+        "AWS/SageMaker",
+        "NoCapacityInvocationFailures",
+        "InferenceComponentName",
+        "text2image-sdxl-component",
+    ) in [row[:4] for row in rows]
+    assert all(
+        "NoCapacityInvocationFailures" not in row for row in plotted(widget(warm, "invocations and errors"))
+    )
+
+
+def test_min_instances_below_zero_is_refused() -> None:
+    from cdk.text2image_cdk.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="minInstances must be at least 0"):
+        synthesize({"minInstances": -1})

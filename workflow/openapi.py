@@ -1,0 +1,248 @@
+"""The public API as an OpenAPI 3.1 document, generated from the contract.
+
+Request bodies are the request models API Gateway validates with
+(`GENERATE_REQUEST_SCHEMA`, `CHECK_TOXICITY_REQUEST_SCHEMA`); the answers of
+`POST /generate` are the rows of `OUTCOME_RULES`; answer bodies are the
+contract's Pydantic models. `docs/openapi.json` is this module's output, and a
+test keeps the two equal: `python -m workflow.openapi --write` refreshes it.
+The local API serves the same document at `/api/openapi.json`.
+
+A new route is one more `Operation` in `OPERATIONS`; a new outcome row (a 503,
+a 429) appears in the answers of `/generate` with no edit here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from repo_paths import REPO_ROOT
+from text2image.contract import (
+    CHECK_TOXICITY_REQUEST_SCHEMA,
+    GENERATE_REQUEST_SCHEMA,
+    OUTCOME_RULES,
+    ApprovedResponse,
+    Decision,
+    ErrorResponse,
+    OutcomeRule,
+    RejectedResponse,
+)
+from text2image.models import PromptVerdict
+
+OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+# The page and CloudFront reach the API's stage under /api on the site's origin.
+SERVER_PATH = "/api"
+COMPONENT_REF = "#/components/schemas/{model}"
+
+# The answers API Gateway itself gives, whatever the route. A refused body is
+# answered in the contract's error shape (the InvalidBody gateway response);
+# the others keep API Gateway's own `{"message": ...}`.
+INVALID_BODY = "The body does not match the request model (checked at the edge; nothing is started)"
+GATEWAY_ERROR = "GatewayError"
+GATEWAY_RESPONSES: dict[int, str] = {
+    403: "Not authorised (apiAuth=iam or apiKey), or no such route.",
+    429: "Throttled by the stage or usage plan; retry after a pause.",
+}
+GATEWAY_ERROR_SCHEMA: dict[str, Any] = {
+    "title": GATEWAY_ERROR,
+    "type": "object",
+    "properties": {"message": {"type": "string"}},
+    "required": ["message"],
+}
+RUN_ENDED = {
+    "SUCCEEDED": "Run succeeded",
+    "FAILED": "Run failed",
+    "TIMED_OUT": "Run timed out",
+    "ABORTED": "Run aborted",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One public route: its request model and the answers it can give, by status."""
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    # None for a route without a body (a GET); `{name}` in the path is a path parameter.
+    request_schema: Mapping[str, Any] | None
+    # status -> (description, body model); gateway answers are added to every route.
+    responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
+
+
+def _outcome_body(rule: OutcomeRule) -> type[BaseModel]:
+    if rule.output_status == Decision.APPROVED:
+        return ApprovedResponse
+    if rule.output_status == Decision.REJECTED:
+        return RejectedResponse
+    return ErrorResponse
+
+
+def _outcome_description(rule: OutcomeRule) -> str:
+    how = rule.output_status or rule.error or rule.error_code or "any other error"
+    return f"{RUN_ENDED[rule.execution_status]} ({how})"
+
+
+def outcome_responses() -> dict[int, tuple[str, type[BaseModel]]]:
+    """The answers of a workflow route, one per HTTP status, from the outcome table."""
+    descriptions: dict[int, list[str]] = {}
+    bodies: dict[int, set[type[BaseModel]]] = {}
+    for rule in OUTCOME_RULES:
+        descriptions.setdefault(rule.http_status, []).append(_outcome_description(rule))
+        bodies.setdefault(rule.http_status, set()).add(_outcome_body(rule))
+    # The call to StartSyncExecution itself failing is answered 502 too.
+    descriptions.setdefault(502, []).append("The run could not be started")
+    bodies.setdefault(502, set()).add(ErrorResponse)
+    answers = {}
+    for status, models in bodies.items():
+        if len(models) != 1:  # the document could not say which body comes back
+            names = sorted(model.__name__ for model in models)
+            raise ValueError(f"HTTP {status} answers with more than one body shape: {names}")
+        (model,) = models
+        answers[status] = ("; ".join(descriptions[status]) + ".", model)
+    return answers
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        path="/generate",
+        method="post",
+        operation_id="generate",
+        summary="Check the prompt, generate an image, moderate it and publish it (one synchronous run).",
+        request_schema=GENERATE_REQUEST_SCHEMA,
+        responses=outcome_responses(),
+    ),
+    Operation(
+        path="/check-toxicity",
+        method="post",
+        operation_id="checkToxicity",
+        summary="The prompt check alone: language and toxicity verdict, no image.",
+        request_schema=CHECK_TOXICITY_REQUEST_SCHEMA,
+        # The answers of handlers/check_toxicity_api.py.
+        responses={
+            200: ("The verdict (safe or not, with labels).", PromptVerdict),
+            502: ("The prompt could not be checked.", ErrorResponse),
+            503: ("The prompt checker is busy; try again in a moment.", ErrorResponse),
+        },
+    ),
+)
+
+
+def request_model(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft-4 request model as an OpenAPI 3.1 schema: the same keywords, without `$schema`."""
+    return {key: value for key, value in schema.items() if key != "$schema"}
+
+
+def _json(schema: Mapping[str, Any] | str) -> dict[str, Any]:
+    ref = {"$ref": schema} if isinstance(schema, str) else dict(schema)
+    return {"application/json": {"schema": ref}}
+
+
+def _with_invalid_body(
+    answer: tuple[str, type[BaseModel]] | None,
+) -> tuple[str, type[BaseModel]]:
+    """A route with a request model also answers 400 for a body the model refuses."""
+    if answer is None:
+        return f"{INVALID_BODY}.", ErrorResponse
+    description, model = answer
+    return f"{INVALID_BODY}; or {description[0].lower()}{description[1:]}", model
+
+
+def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, Any]:
+    models = {model for op in operations for _, model in op.responses.values()} | {ErrorResponse}
+    _, definitions = models_json_schema(
+        [(model, "serialization") for model in sorted(models, key=lambda m: m.__name__)],
+        ref_template=COMPONENT_REF,
+    )
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+    schemas[GATEWAY_ERROR] = GATEWAY_ERROR_SCHEMA
+    paths: dict[str, Any] = {}
+    for op in operations:
+        operation: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{(\w+)\}", op.path)
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        if op.request_schema is not None:
+            request_name = str(op.request_schema["title"])
+            schemas[request_name] = request_model(op.request_schema)
+            operation["requestBody"] = {"required": True, "content": _json(_ref_to(request_name))}
+        responses: dict[str, Any] = {}
+        for status, description in GATEWAY_RESPONSES.items():
+            responses[str(status)] = {"description": description, "content": _json(_ref_to(GATEWAY_ERROR))}
+        answers = dict(op.responses)
+        if op.request_schema is not None:
+            answers[400] = _with_invalid_body(answers.get(400))
+        for status, (description, model) in sorted(answers.items()):
+            responses[str(status)] = {"description": description, "content": _json(_ref(model))}
+        operation["responses"] = dict(sorted(responses.items()))
+        paths.setdefault(op.path, {})[op.method] = operation
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Responsible text-to-image",
+            "version": API_VERSION,
+            "description": (
+                "Stable Diffusion XL behind moderation on both sides. Generated from "
+                "lambdas/text2image/contract.py by workflow/openapi.py; do not edit by hand."
+            ),
+        },
+        "servers": [{"url": SERVER_PATH, "description": "The API stage on the site's own origin"}],
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {
+                # Which one applies is a deployment choice (-c apiAuth); none by default.
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "sigv4": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "AWS Signature Version 4 (service execute-api), with -c apiAuth=iam",
+                },
+            },
+        },
+        "security": [{}, {"apiKey": []}, {"sigv4": []}],
+    }
+
+
+def _ref(model: type[BaseModel]) -> str:
+    return _ref_to(model.__name__)
+
+
+def _ref_to(name: str) -> str:
+    return COMPONENT_REF.format(model=name)
+
+
+def render(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {OPENAPI_FILE.relative_to(REPO_ROOT)}")
+    args = parser.parse_args(argv)
+    text = render(build_openapi())
+    if args.write:
+        OPENAPI_FILE.write_text(text)
+        print(f"wrote {OPENAPI_FILE.relative_to(REPO_ROOT)}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
