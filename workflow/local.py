@@ -190,6 +190,7 @@ class LocalEnvironment:
                 os.environ[name] = original
         self._configured.clear()
         self.dispatcher.clear_function_environments()
+        self.dispatcher.restore_function_timeouts()
         self.dispatcher.invocations.clear()
         keys = self.keys()
         for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most

@@ -29,6 +29,10 @@ class FunctionSpec:
     # the state machine does not call.
     asl_placeholder: str | None
     description: str
+    # The Lambda timeout: below the TimeoutSeconds of the ASL task that calls
+    # it, so Lambda stops the handler before the state gives up on it and its
+    # Catch clean-up can run after the handler's last possible write.
+    timeout_seconds: int = 9
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -45,6 +49,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=GenerationConfig,
         asl_placeholder="GenerateImageFunctionArn",
         description="Invokes the SDXL endpoint and stages the image in S3.",
+        timeout_seconds=24,
     ),
     FunctionSpec(
         name="ModerateImage",
@@ -73,6 +78,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder=None,
         description="Answers POST /check-toxicity through API Gateway.",
+        timeout_seconds=10,
     ),
 )
 

@@ -122,6 +122,7 @@ class GenerationConfig(_EnvConfig):
         "use_refiner": "USE_REFINER",
         "refiner_steps": "REFINER_STEPS",
         "refiner_strength": "REFINER_STRENGTH",
+        "staging_margin_seconds": "STAGING_MARGIN_SECONDS",
     }
 
     endpoint_name: Annotated[str, Field(min_length=1)]
@@ -134,6 +135,9 @@ class GenerationConfig(_EnvConfig):
     use_refiner: bool = False
     refiner_steps: Annotated[int, Field(ge=1, le=100)] = 20
     refiner_strength: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+    # Of the handler's time, what is kept back from the endpoint call for
+    # checking and staging the image (the staging upload is bounded to it).
+    staging_margin_seconds: Annotated[float, Field(ge=2.0, le=10.0)] = 3.0
 
 
 class ModerationConfig(_EnvConfig):

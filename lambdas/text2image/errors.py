@@ -59,6 +59,11 @@ class ModelError(WorkflowError):
     """The endpoint's model refused or failed the request."""
 
 
+class GenerationTimedOut(WorkflowError):
+    """The image could not be generated and staged before the handler's deadline.
+    Not retried: a second attempt would have even less time."""
+
+
 class InvalidModelOutput(WorkflowError):
     """The endpoint answered, but not with an image of the requested size."""
 

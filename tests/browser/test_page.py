@@ -103,6 +103,17 @@ def test_an_endpoint_failure_shows_a_clear_error_and_what_to_do(page: Page, stac
     assert "Traceback" not in alert.inner_text()
 
 
+def test_a_busy_endpoint_says_nothing_was_drawn_and_when_to_try_again(page: Page, stack, faults):
+    inject_fault(faults, "sagemaker", "throttle", count=5)
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The service is busy right now.")
+    expect(alert).to_contain_text("Nothing was drawn. Wait 60 seconds and try again.")
+
+
 def test_a_bad_seed_is_explained_next_to_the_field_without_calling_the_api(page: Page, stack):
     open_page(page, stack.url)
     requests_made: list[str] = []

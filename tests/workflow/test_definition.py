@@ -66,3 +66,14 @@ def test_validation_errors_are_never_retried():
         for rule in state.get("Retry", []):
             assert "InvalidRequest" not in rule["ErrorEquals"]
             assert "States.ALL" not in rule["ErrorEquals"]
+
+
+def test_every_function_times_out_before_the_state_that_calls_it_gives_up():
+    """So the state's Catch clean-up runs after the handler's last possible write."""
+    definition = json.loads(DEFINITION)
+    placeholders = {f"${{{spec.asl_placeholder}}}": spec for spec in FUNCTIONS if spec.asl_placeholder}
+    tasks = [state for state in definition["States"].values() if state["Type"] == "Task"]
+    assert tasks
+    for state in tasks:
+        spec = placeholders[state["Resource"]]
+        assert spec.timeout_seconds < state["TimeoutSeconds"], spec.name

@@ -125,7 +125,7 @@ def test_generation_is_retried_at_most_once(env: LocalEnvironment):
     inject_fault(env.standins_url, "sagemaker", "throttle", count=5)
     result = env.run({"prompt": BENIGN})
 
-    assert result.error == "GenerationFailed"
+    assert result.body["error"] == "Busy"
     assert result.state("GenerateImage").attempts == 2
 
 
@@ -139,7 +139,11 @@ def test_an_endpoint_that_fails_for_good_ends_in_generation_failed_with_nothing_
     assert result.http_status == 502
     assert result.body["error"] == "GenerationFailed"
     assert result.state("GenerateImage").attempts == 1  # a model error is not retried
-    assert result.states[-2:] == ["DiscardImageAfterGenerationError", "GenerationFailed"]
+    assert result.states[-3:] == [
+        "DiscardImageAfterGenerationError",
+        "WhyDidGenerationFail",
+        "GenerationFailed",
+    ]
     assert env.keys("staging/") == []
     assert env.keys("generated_images/") == []
 

@@ -7,10 +7,16 @@ import binascii
 import json
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from text2image.adapters.errors import translate
-from text2image.errors import EndpointThrottled, EndpointUnavailable, InvalidModelOutput, ModelError
+from text2image.errors import (
+    EndpointThrottled,
+    EndpointUnavailable,
+    GenerationTimedOut,
+    InvalidModelOutput,
+    ModelError,
+)
 
 
 class SdxlEndpoint:
@@ -28,6 +34,11 @@ class SdxlEndpoint:
                 Body=json.dumps(payload).encode("utf-8"),
             )
             body = response["Body"].read()
+        except ReadTimeoutError:
+            # The caller's deadline, not an outage: retrying would not fit either.
+            raise GenerationTimedOut(
+                "The image model did not answer in the time this request allows"
+            ) from None
         except (ClientError, BotoCoreError) as error:
             raise translate(
                 error,
