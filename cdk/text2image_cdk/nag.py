@@ -67,6 +67,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "GenerateImage": XRAY,
         "StoreImage": XRAY,
         "DiscardStagedImage": XRAY,
+        "AcquireGenerationSlot": XRAY,
+        "ReleaseGenerationSlot": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)

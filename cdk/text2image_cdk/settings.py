@@ -35,6 +35,8 @@ class DeploySettings:
     # Target for SageMakerVariantInvocationsPerInstance (per minute). One A10G
     # makes about 6-10 default images a minute.
     invocations_per_instance: int = 6
+    # SDXL generations one instance serves at once: one A10G draws one image at a time.
+    concurrent_generations_per_instance: int = 1
     # API
     api_auth: ApiAuth = "none"
     throttle_rate: float = 5.0
@@ -49,6 +51,12 @@ class DeploySettings:
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
     powertools_layer_arn: str | None = None
+
+    @property
+    def generation_capacity(self) -> int:
+        """Generations admitted at once: the instances always there x what each serves.
+        Instances added by auto scaling are not counted: admission stays safe while they boot."""
+        return self.min_instances * self.concurrent_generations_per_instance
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -106,6 +114,9 @@ class DeploySettings:
             min_instances=min_instances,
             max_instances=max_instances,
             invocations_per_instance=integer("invocationsPerInstance", cls.invocations_per_instance, 1),
+            concurrent_generations_per_instance=integer(
+                "concurrentGenerationsPerInstance", cls.concurrent_generations_per_instance, 1
+            ),
             api_auth=api_auth,
             throttle_rate=throttle_rate,
             throttle_burst=integer("throttleBurst", cls.throttle_burst, 1),

@@ -6,6 +6,8 @@ from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from text2image.tables import GENERATION_SLOTS
+
 from .api import Api
 from .endpoint import SdxlEndpoint, endpoint_arn
 from .functions import Functions
@@ -15,6 +17,7 @@ from .paths import pinned_version
 from .settings import DeploySettings
 from .site import Site
 from .storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX, Buckets
+from .tables import Tables
 from .workflow import Workflow
 
 
@@ -47,6 +50,7 @@ class Text2ImageStack(Stack):
             )
             endpoint_name = self.endpoint.endpoint_name
 
+        self.tables = Tables(self, "Tables")
         self.functions = Functions(
             self,
             "Functions",
@@ -56,6 +60,8 @@ class Text2ImageStack(Stack):
                 "STAGING_PREFIX": STAGING_PREFIX,
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
+                "GENERATION_CAPACITY": str(settings.generation_capacity),
+                **self.tables.environment(),
             },
             overrides=settings.function_environment,
             powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
@@ -118,6 +124,10 @@ class Text2ImageStack(Stack):
         allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])
         allow("DiscardStagedImage", ["s3:DeleteObject"], [published])
+        # The semaphore: read the pool's item and change it with conditional updates, nothing else.
+        slots = self.tables.by_spec[GENERATION_SLOTS].table_arn
+        allow("AcquireGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
+        allow("ReleaseGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from text2image.config import (
+    AdmissionConfig,
     DiscardConfig,
     GenerationConfig,
     ModerationConfig,
@@ -42,6 +43,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder="CheckPromptToxicityFunctionArn",
         description="Detects the prompt's language and toxicity with Comprehend.",
+    ),
+    FunctionSpec(
+        name="AcquireGenerationSlot",
+        handler="text2image.handlers.acquire_slot.handler",
+        config=AdmissionConfig,
+        asl_placeholder="AcquireGenerationSlotFunctionArn",
+        description="Takes a slot on the SDXL endpoint, queues for one, or refuses if none comes in time.",
+        timeout_seconds=4,
+    ),
+    FunctionSpec(
+        name="ReleaseGenerationSlot",
+        handler="text2image.handlers.release_slot.handler",
+        config=AdmissionConfig,
+        asl_placeholder="ReleaseGenerationSlotFunctionArn",
+        description="Gives the SDXL endpoint slot back and records the generation's latency.",
+        timeout_seconds=4,
     ),
     FunctionSpec(
         name="GenerateImage",

@@ -78,3 +78,16 @@ class StagedImageMissing(WorkflowError):
 
 class StorageRefused(WorkflowError):
     """S3 refused the request (permissions, bucket missing, bad request)."""
+
+
+# The generation semaphore's table.
+class SlotTableThrottled(WorkflowError):
+    pass
+
+
+class SlotTableUnavailable(WorkflowError):
+    pass
+
+
+class SlotTableRefused(WorkflowError):
+    """DynamoDB refused the request (permissions, table missing)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -91,3 +92,29 @@ class DiscardResult(BaseModel):
     disposition: Literal["deleted", "quarantined"]
     staged_key: str
     quarantine_key: str | None = None
+
+
+class AcquireSlotInput(_Step):
+    execution_id: str = Field(min_length=1)
+    # $$.Execution.StartTime: the run's budget counts from here.
+    execution_started: datetime
+
+
+class SlotAdmission(BaseModel):
+    """`acquired`: generate now; `wait`: ask again after `wait_seconds`;
+    `busy`: refuse, and tell the caller to come back after `retry_after` s."""
+
+    decision: Literal["acquired", "wait", "busy"]
+    position: int = 0
+    expected_wait_seconds: float = 0.0
+    wait_seconds: int = 0
+    retry_after: int = 0
+
+
+class ReleaseSlotInput(_Step):
+    execution_id: str = Field(min_length=1)
+    latency_ms: int | None = None
+
+
+class SlotReleased(BaseModel):
+    released: bool = True

@@ -77,3 +77,10 @@ def test_every_function_times_out_before_the_state_that_calls_it_gives_up():
     for state in tasks:
         spec = placeholders[state["Resource"]]
         assert spec.timeout_seconds < state["TimeoutSeconds"], spec.name
+
+
+def test_the_admission_budget_is_the_state_machines_timeout():
+    from text2image.config import AdmissionConfig
+
+    budget = AdmissionConfig.model_fields["run_budget_seconds"].default
+    assert budget == json.loads(DEFINITION)["TimeoutSeconds"]

@@ -18,7 +18,10 @@ FRENCH = "un jaguar dans la forêt amazonienne au lever du soleil"
 APPROVED_PATH = [
     "CheckPromptToxicity",
     "IsPromptSafe",
+    "AcquireGenerationSlot",
+    "IsGenerationSlotAcquired",
     "GenerateImage",
+    "ReleaseGenerationSlot",
     "ModerateImage",
     "IsImageSafe",
     "StoreImage",

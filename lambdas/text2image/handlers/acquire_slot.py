@@ -1,0 +1,72 @@
+"""AcquireGenerationSlot: a slot on the SDXL endpoint, a place in its queue, or a refusal.
+
+Replays are safe: a holder that already holds a live lease keeps it, a waiter
+keeps its place in the queue.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from text2image.adapters.dynamodb import SlotTable
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.config import AdmissionConfig
+from text2image.domain.admission import Admission, decide_when_full
+from text2image.handlers.common import parse_step
+from text2image.models import AcquireSlotInput, SlotAdmission
+from text2image.observability import logger, observed_handler
+
+config = AdmissionConfig.from_env()
+slots = SlotTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.table, config.pool)
+slots.ensure_pool()
+
+
+def admit(holder: str, started: float, now: float) -> Admission:
+    pool = slots.read()
+    if pool.holds(holder, now) or _take(holder, now):
+        return Admission("acquired")
+    # Full: free the leases of runs that died, then try once more.
+    if any([slots.reclaim(dead, expiry) for dead, expiry in pool.expired(now).items()]) and _take(
+        holder, now
+    ):
+        return Admission("acquired")
+    slots.wait(holder, now)
+    pool = slots.read()
+    since = pool.waiters.get(holder, now)
+    latency = pool.latency_seconds or config.expected_generation_seconds
+    admission = decide_when_full(
+        position=pool.queue_ahead(holder, since, stale_before=now - config.run_budget_seconds) + 1,
+        capacity=config.capacity,
+        latency_seconds=latency,
+        now=now,
+        run_deadline=started + config.run_budget_seconds,
+        after_generation_seconds=config.after_generation_seconds,
+    )
+    if admission.decision == "busy":
+        slots.leave(holder)
+    return admission
+
+
+def _take(holder: str, now: float) -> bool:
+    return slots.try_acquire(holder, config.capacity, now + config.lease_seconds)
+
+
+@observed_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse_step(AcquireSlotInput, event)
+    admission = admit(step.execution_id, step.execution_started.timestamp(), time.time())
+    logger.info(
+        "admission",
+        extra={"decision": admission.decision, "position": admission.position, "capacity": config.capacity},
+    )
+    return SlotAdmission(
+        decision=admission.decision,
+        position=admission.position,
+        expected_wait_seconds=round(admission.expected_wait_seconds, 1),
+        wait_seconds=config.poll_seconds if admission.decision == "wait" else 0,
+        retry_after=admission.retry_after,
+    ).model_dump(mode="json")
