@@ -13,6 +13,8 @@ from typing import Any, Literal, get_args
 
 from constructs import Node
 
+from .capacity import stage_throttle
+
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
 
@@ -39,8 +41,9 @@ class DeploySettings:
     concurrent_generations_per_instance: int = 1
     # API
     api_auth: ApiAuth = "none"
-    throttle_rate: float = 5.0
-    throttle_burst: int = 10
+    # Derived from capacity (see capacity.py) unless given.
+    throttle_rate: float | None = None
+    throttle_burst: int | None = None
     # Logs and data
     log_retention_days: int = 30
     staging_expiry_days: int = 1
@@ -57,6 +60,15 @@ class DeploySettings:
         """Generations admitted at once: the instances always there x what each serves.
         Instances added by auto scaling are not counted: admission stays safe while they boot."""
         return self.min_instances * self.concurrent_generations_per_instance
+
+    @property
+    def stage_throttle(self) -> tuple[float, int]:
+        """(rate, burst) of the API stage: the context's, or derived from the capacity at full scale."""
+        rate, burst = stage_throttle(self.max_instances * self.concurrent_generations_per_instance)
+        return (
+            self.throttle_rate if self.throttle_rate is not None else rate,
+            self.throttle_burst if self.throttle_burst is not None else burst,
+        )
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -101,7 +113,7 @@ class DeploySettings:
                 f"context maxInstances ({max_instances}) is below minInstances ({min_instances})"
             )
         try:
-            throttle_rate = float(get("throttleRate") or cls.throttle_rate)
+            throttle_rate = float(get("throttleRate")) if get("throttleRate") else None
         except ValueError:
             raise SettingsError(
                 f"context throttleRate must be a number, got {get('throttleRate')!r}"
@@ -119,7 +131,7 @@ class DeploySettings:
             ),
             api_auth=api_auth,
             throttle_rate=throttle_rate,
-            throttle_burst=integer("throttleBurst", cls.throttle_burst, 1),
+            throttle_burst=integer("throttleBurst", 0, 1) if get("throttleBurst") else None,
             log_retention_days=integer("logRetentionDays", cls.log_retention_days, 1),
             staging_expiry_days=integer("stagingExpiryDays", cls.staging_expiry_days, 1),
             quarantine_expiry_days=integer("quarantineExpiryDays", cls.quarantine_expiry_days, 1),

@@ -76,8 +76,8 @@ class Text2ImageStack(Stack):
         self.api = Api(
             self,
             "Api",
-            throttle_rate=settings.throttle_rate,
-            throttle_burst=settings.throttle_burst,
+            throttle_rate=settings.stage_throttle[0],
+            throttle_burst=settings.stage_throttle[1],
             auth=settings.api_auth,
             log_retention_days=settings.log_retention_days,
         )
