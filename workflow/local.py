@@ -244,6 +244,10 @@ class LocalEnvironment:
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
 
+    def standin_calls(self) -> list[dict[str, Any]]:
+        """The stand-ins' latest calls (operation, HTTP status, ms), oldest first."""
+        return list(self._standins.app.calls) if self._standins is not None else []
+
     def keys(self, prefix: str = "") -> list[str]:
         """Every object key in the image bucket under a prefix."""
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
