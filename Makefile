@@ -17,13 +17,14 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench lint fmt synth deploy destroy local chromium clean
+.PHONY: help venv run test bench loadtest lint fmt synth deploy destroy local chromium clean
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
 	@echo "make test               unit, integration, infrastructure and browser tests"
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
 	@echo "make bench              latency of the local stand-ins"
+	@echo "make loadtest           capacity checks on 127.0.0.1 (bounded, about 2 minutes)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 
@@ -60,6 +61,9 @@ test: $(VENV_STAMP) $(NODE_STAMP) chromium
 
 bench: $(VENV_STAMP)
 	$(PY) -m workflow.standins.bench
+
+loadtest: $(VENV_STAMP)
+	$(PY) -m workflow.loadtest --chart out/loadtest.png
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)

@@ -44,6 +44,7 @@ TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_
 STATE_MACHINE_NAME = "text2image"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
 ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+MAX_POLL_SECONDS = 0.3
 
 # What the CDK stack sets in the cloud; tests and callers may override any of it.
 FUNCTION_ENVIRONMENT: dict[str, str] = {
@@ -263,12 +264,15 @@ class LocalEnvironment:
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout: float = 120.0, poll: float = 0.05) -> RunResult:
-        """Poll until the execution ends (moto has no StartSyncExecution)."""
+        """Poll until the execution ends (moto has no StartSyncExecution). The interval
+        grows to MAX_POLL_SECONDS: many waiting callers polling moto every 50 ms starve
+        the engine that runs their executions, in the same process."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.sfn.describe_execution(executionArn=execution_arn)["status"] in ENDED:
                 return self.describe(execution_arn)
             time.sleep(poll)
+            poll = min(poll * 1.5, MAX_POLL_SECONDS)
         raise TimeoutError(f"execution {execution_arn} did not end within {timeout} s")
 
     def run(self, request: GenerateRequest | Mapping[str, Any], timeout: float = 120.0) -> RunResult:

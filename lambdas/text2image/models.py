@@ -95,16 +95,18 @@ class DiscardResult(BaseModel):
 
 
 class AcquireSlotInput(_Step):
+    # reserve: join the queue on arrival; acquire: take the slot before generating.
+    mode: Literal["reserve", "acquire"] = "acquire"
     execution_id: str = Field(min_length=1)
     # $$.Execution.StartTime: the run's budget counts from here.
     execution_started: datetime
 
 
 class SlotAdmission(BaseModel):
-    """`acquired`: generate now; `wait`: ask again after `wait_seconds`;
-    `busy`: refuse, and tell the caller to come back after `retry_after` s."""
+    """`queued`: in line, go on; `acquired`: generate now; `wait`: ask again after
+    `wait_seconds`; `busy`: refuse, and tell the caller to come back after `retry_after` s."""
 
-    decision: Literal["acquired", "wait", "busy"]
+    decision: Literal["queued", "acquired", "wait", "busy"]
     position: int = 0
     expected_wait_seconds: float = 0.0
     wait_seconds: int = 0

@@ -173,10 +173,14 @@ def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack)
     first_row.get_by_role("link", name=re.compile("Details")).click()
 
     timeline = page.locator("#timeline")
-    expect(timeline.locator(".state")).to_have_count(3)
+    expect(timeline.locator(".state")).to_have_count(7)
     assert timeline.locator(".state-name strong").all_inner_texts() == [
+        "ReceiveRequest",
+        "ReserveGenerationPlace",
+        "IsThereRoomForThisRun",
         "CheckPromptToxicity",
         "IsPromptSafe",
+        "LeaveGenerationQueue",
         "PromptRejected",
     ]
     check = timeline.locator('[data-state="CheckPromptToxicity"]')

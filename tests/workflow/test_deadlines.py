@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.conftest import endpoint_answers, wait_for_endpoint_answers
 from text2image.errors import GenerationTimedOut
 from workflow.lambdas import LambdaContext, LambdaDispatcher
 from workflow.local import LocalEnvironment
@@ -20,6 +21,7 @@ def test_a_generation_slower_than_its_deadline_answers_504_and_leaves_nothing_st
     # A 5 s function keeps 3 s for staging: the endpoint call may take 2 s, and this one takes 4.
     env.dispatcher.set_function_timeout("GenerateImage", 5)
     inject_fault(env.standins_url, "sagemaker", "slow", delay_seconds=4)
+    answered = endpoint_answers(env)
     started = time.monotonic()
     result = env.run({"prompt": BENIGN})
 
@@ -33,7 +35,7 @@ def test_a_generation_slower_than_its_deadline_answers_504_and_leaves_nothing_st
         "WhyDidGenerationFail",
         "GenerationTimedOut",
     ]
-    time.sleep(3)  # the stand-in finishes drawing: its late answer must land nowhere
+    wait_for_endpoint_answers(env, answered + 1)  # its late answer must land nowhere
     assert env.keys("staging/") == []
 
 

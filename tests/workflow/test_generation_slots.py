@@ -8,6 +8,7 @@ import time
 import boto3
 import pytest
 
+from tests.conftest import endpoint_answers, wait_for_endpoint_answers
 from text2image.adapters.dynamodb import SlotTable
 from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 from workflow.standins.admin import inject_fault
@@ -89,7 +90,13 @@ def test_a_run_whose_turn_cannot_come_in_time_is_refused_at_once_without_gpu_tim
     assert result.http_status == 503
     assert result.body["error"] == "Busy"
     assert result.body["retry_after"] >= 24  # four turns of the assumed 8 s generation, at least
-    assert result.states[-3:] == ["AcquireGenerationSlot", "IsGenerationSlotAcquired", "GenerationBusy"]
+    # Refused on arrival, before the prompt check: no other work was done.
+    assert result.states == [
+        "ReceiveRequest",
+        "ReserveGenerationPlace",
+        "IsThereRoomForThisRun",
+        "GenerationBusy",
+    ]
     assert env.dispatcher.calls_to("GenerateImage") == []
     assert result.execution_arn not in table.read().waiters  # a refused run leaves the queue
 
@@ -124,11 +131,13 @@ def test_every_failure_path_gives_the_slot_back(env: LocalEnvironment, service, 
 def test_a_timed_out_generation_gives_the_slot_back(env: LocalEnvironment):
     env.dispatcher.set_function_timeout("GenerateImage", 5)
     inject_fault(env.standins_url, "sagemaker", "slow", delay_seconds=4)
+    answered = endpoint_answers(env)
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 504
     assert "ReleaseGenerationSlotAfterGenerationError" in result.states
     assert slot_table(env).read().leases == {}
+    wait_for_endpoint_answers(env, answered + 1)
 
 
 def test_a_failed_admission_releases_whatever_it_took_and_answers_502(env: LocalEnvironment):

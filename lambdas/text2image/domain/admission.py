@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Decision = Literal["acquired", "wait", "busy"]
+Decision = Literal["acquired", "queued", "wait", "busy"]
 
 
 @dataclass(frozen=True)
@@ -49,26 +49,39 @@ class Admission:
     retry_after: int = 0
 
 
-def expected_wait(position: int, capacity: int, latency_seconds: float) -> float:
-    """Seconds until the `position`-th waiter gets a slot, if every holder just started."""
-    return math.ceil(position / capacity) * latency_seconds
+def slot_free_times(
+    leases: Mapping[str, float], capacity: int, lease_seconds: float, latency_seconds: float, now: float
+) -> list[float]:
+    """When each slot is expected to be free, soonest first: a holder took its slot
+    `lease_seconds` before its lease expires and needs `latency_seconds` in all."""
+    busy = sorted(
+        max(now, expiry - lease_seconds + latency_seconds) for expiry in leases.values() if expiry > now
+    )
+    return sorted([now] * max(0, capacity - len(busy)) + busy)[:capacity]
 
 
-def decide_when_full(
+def expected_wait(position: int, free_times: list[float], latency_seconds: float, now: float) -> float:
+    """Seconds until the `position`-th in line (1 is next) gets a slot."""
+    rounds, index = divmod(position - 1, len(free_times))
+    return max(0.0, free_times[index] + rounds * latency_seconds - now)
+
+
+def decide(
     *,
     position: int,
-    capacity: int,
+    free_times: list[float],
     latency_seconds: float,
     now: float,
     run_deadline: float,
     after_generation_seconds: float,
+    admitted: Decision = "wait",
 ) -> Admission:
-    """No slot is free: wait if the turn, the generation and what follows it fit before
-    the run's deadline; otherwise busy, with when a slot is likely free."""
-    wait = expected_wait(position, capacity, latency_seconds)
+    """`admitted` if the turn, the generation and what follows it fit before the
+    run's deadline; otherwise busy, with when a slot is likely free."""
+    wait = expected_wait(position, free_times, latency_seconds, now)
     finish = now + wait + latency_seconds + after_generation_seconds
     if finish <= run_deadline:
-        return Admission("wait", position, wait)
+        return Admission(admitted, position, wait)
     return Admission("busy", position, wait, retry_after=max(1, math.ceil(wait)))
 
 
