@@ -50,7 +50,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=AdmissionConfig,
         asl_placeholder="AcquireGenerationSlotFunctionArn",
         description="Takes a slot on the SDXL endpoint, queues for one, or refuses if none comes in time.",
-        timeout_seconds=4,
+        timeout_seconds=9,
     ),
     FunctionSpec(
         name="ReleaseGenerationSlot",
@@ -58,7 +58,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=AdmissionConfig,
         asl_placeholder="ReleaseGenerationSlotFunctionArn",
         description="Gives the SDXL endpoint slot back and records the generation's latency.",
-        timeout_seconds=4,
+        timeout_seconds=9,
     ),
     FunctionSpec(
         name="GenerateImage",
