@@ -47,6 +47,11 @@ def test_the_queue_position_counts_only_earlier_live_waiters():
     assert pool.queue_ahead("me", 12.0, stale_before=5.0) == 2
 
 
+def test_waiters_older_than_a_run_can_last_are_stale():
+    pool = SlotPool(leases={}, waiters={"old": 1.0, "new": 50.0}, latency_seconds=6)
+    assert pool.stale_waiters(stale_before=20.0) == {"old": 1.0}
+
+
 def test_expired_leases_are_told_apart_from_live_ones():
     pool = SlotPool(leases={"dead": 99.0, "live": 101.0}, waiters={}, latency_seconds=0)
     assert pool.expired(now=100.0) == {"dead": 99.0}

@@ -147,3 +147,13 @@ def test_a_failed_admission_releases_whatever_it_took_and_answers_502(env: Local
     assert result.http_status == 502
     assert result.states[-2:] == ["ReleaseGenerationSlotAfterAdmissionError", "GenerationFailed"]
     assert env.dispatcher.calls_to("GenerateImage") == []
+
+
+def test_waiters_of_runs_that_ended_without_leaving_are_forgotten(env: LocalEnvironment):
+    table = slot_table(env)
+    table.wait("arn:timed-out-long-ago", time.time() - 600)
+
+    result = env.run({"prompt": BENIGN})
+
+    assert result.http_status == 200  # the stale waiter was not counted ahead of it
+    assert table.read().waiters == {}

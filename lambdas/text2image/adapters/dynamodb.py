@@ -118,6 +118,16 @@ class SlotTable:
             ExpressionAttributeNames={"#holder": holder},
         )
 
+    def forget_waiter(self, holder: str, since: float) -> bool:
+        """Remove a waiter that stopped asking (its run ended without leaving), unless it came back."""
+        return self._update(
+            "A stale waiter could not be removed",
+            UpdateExpression="REMOVE waiters.#holder",
+            ConditionExpression="waiters.#holder = :since",
+            ExpressionAttributeNames={"#holder": holder},
+            ExpressionAttributeValues={":since": _number(since)},
+        )
+
     def release(self, holder: str, latency_ms: int | None = None) -> None:
         """Give the slot back (idempotent), recording how long the generation took."""
         arguments: dict[str, Any] = {

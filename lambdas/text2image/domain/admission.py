@@ -32,6 +32,10 @@ class SlotPool:
     def holds(self, holder: str, now: float) -> bool:
         return self.leases.get(holder, 0) > now
 
+    def stale_waiters(self, stale_before: float) -> dict[str, float]:
+        """Waiters whose run must have ended by now (timed out or died) without leaving."""
+        return {holder: since for holder, since in self.waiters.items() if since <= stale_before}
+
     def queue_ahead(self, holder: str, since: float, stale_before: float) -> int:
         """Waiters that came before this one and are still waiting."""
         return sum(

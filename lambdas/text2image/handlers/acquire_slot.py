@@ -50,10 +50,13 @@ def acquire(holder: str, started: float, now: float) -> Admission:
 
 def _decide(holder: str, started: float, now: float, admitted: Decision) -> Admission:
     pool = slots.read()
+    stale_before = now - config.run_budget_seconds
+    for stale, since in pool.stale_waiters(stale_before).items():
+        slots.forget_waiter(stale, since)  # so the item does not grow with runs that never left
     latency = pool.latency_seconds or config.expected_generation_seconds
     since = pool.waiters.get(holder, now)
     admission = decide(
-        position=pool.queue_ahead(holder, since, stale_before=now - config.run_budget_seconds) + 1,
+        position=pool.queue_ahead(holder, since, stale_before=stale_before) + 1,
         free_times=slot_free_times(pool.leases, config.capacity, config.lease_seconds, latency, now),
         latency_seconds=latency,
         now=now,
