@@ -84,3 +84,40 @@ def test_the_admission_budget_is_the_state_machines_timeout():
 
     budget = AdmissionConfig.model_fields["run_budget_seconds"].default
     assert budget == json.loads(DEFINITION)["TimeoutSeconds"]
+
+
+def _successors(state: dict) -> list[str]:
+    following = [state.get("Next"), state.get("Default")]
+    following += [choice["Next"] for choice in state.get("Choices", [])]
+    following += [catch["Next"] for catch in state.get("Catch", [])]
+    return [name for name in following if name]
+
+
+def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
+    """From ReserveGenerationPlace to every end, through every Choice and Catch, a
+    release runs, except where the admission itself refused and left the queue."""
+    states = json.loads(DEFINITION)["States"]
+    releases = {
+        name
+        for name, state in states.items()
+        if state.get("Resource") == "${ReleaseGenerationSlotFunctionArn}"
+    }
+    assert releases
+    unreleased_ends: list[list[str]] = []
+
+    def walk(name: str, path: list[str]) -> None:
+        if name in releases:
+            return
+        if name in path:  # the wait loop: already explored from its first visit
+            return
+        path = [*path, name]
+        state = states[name]
+        if state.get("End") or state["Type"] in {"Fail", "Succeed"}:
+            if name != "GenerationBusy":
+                unreleased_ends.append(path)
+            return
+        for following in _successors(state):
+            walk(following, path)
+
+    walk("ReserveGenerationPlace", [])
+    assert unreleased_ends == []
