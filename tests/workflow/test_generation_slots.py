@@ -157,3 +157,13 @@ def test_waiters_of_runs_that_ended_without_leaving_are_forgotten(env: LocalEnvi
 
     assert result.http_status == 200  # the stale waiter was not counted ahead of it
     assert table.read().waiters == {}
+
+
+def test_a_pool_item_deleted_under_warm_functions_is_made_again(env: LocalEnvironment):
+    assert env.run({"prompt": BENIGN}).http_status == 200  # the functions are warm
+    env.dynamodb.delete_item(TableName=TABLE_NAMES["SLOTS_TABLE"], Key={"pool": {"S": ENDPOINT_NAME}})
+
+    result = env.run({"prompt": BENIGN})
+
+    assert result.http_status == 200
+    assert slot_table(env).read().leases == {}

@@ -65,12 +65,10 @@ class SlotTable:
         )
 
     def read(self) -> SlotPool:
-        try:
-            item = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True).get(
-                "Item", {}
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise self._translated(error, "The slot table could not be read") from None
+        item = self._get()
+        if "leases" not in item:  # the item was deleted (or never made): conditions on it would never hold
+            self.ensure_pool()
+            item = self._get()
         latency = item.get("latency_ms", {}).get("N")
         return SlotPool(
             leases={
@@ -81,6 +79,21 @@ class SlotTable:
             },
             latency_seconds=float(latency) / 1000 if latency is not None else 0.0,
         )
+
+    def _get(self) -> dict[str, Any]:
+        try:
+            return self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True).get(
+                "Item", {}
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise self._translated(error, "The slot table could not be read") from None
+
+    def _get(self) -> dict[str, Any]:
+        try:
+            response = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
+        except (ClientError, BotoCoreError) as error:
+            raise self._translated(error, "The slot table could not be read") from None
+        return dict(response.get("Item", {}))
 
     def try_acquire(self, holder: str, capacity: int, lease_expiry: float) -> bool:
         """Take a slot if fewer than `capacity` are held, or renew this holder's own."""

@@ -26,11 +26,11 @@ from text2image.observability import logger, observed_handler
 
 config = AdmissionConfig.from_env()
 slots = SlotTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.table, config.pool)
-slots.ensure_pool()
 
 
 def reserve(holder: str, started: float, now: float) -> Admission:
     """Take a place in the queue on arrival, or refuse at once if its turn cannot come in time."""
+    slots.read()  # makes the pool's item if it is missing
     slots.wait(holder, now)
     return _decide(holder, started, now, admitted="queued")
 
