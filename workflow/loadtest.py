@@ -16,6 +16,7 @@ which are not built yet: they are reported as not run, never as passed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -162,6 +163,8 @@ def print_report(answers: list[Answer], checks: list[Check], chart: Path) -> Non
         verdict = "NOT RUN" if check.passed is None else ("PASS" if check.passed else "FAIL")
         print(f"{verdict:>7}  {check.name}: {check.detail}")
     print(f"\nchart: {chart}")
+    # Timings on a shared machine mean little without its load.
+    print(f"load average (1, 5, 15 min): {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 
 def main(argv: list[str] | None = None) -> int:
