@@ -150,16 +150,17 @@ class LambdaDispatcher:
             error = {"errorType": "ResourceNotFoundException", "errorMessage": f"Function not found: {name}"}
             self.invocations.append(Invocation(name, event, error["errorType"]))
             return json.dumps(error).encode(), "Unhandled"
+        try:
+            handler = self._handler(name)  # a cold start that fails is the invocation's error
+        except Exception as error:
+            handler, outcome = None, error
+        # As on Lambda, the timeout counts from after the cold start (the init phase).
         context = LambdaContext(
             function_name=name,
             invoked_function_arn=function_arn(self.region, name),
             timeout_seconds=self._timeout_overrides.get(name, self._timeouts[name]),
         )
-        try:
-            handler = self._handler(name)  # a cold start that fails is the invocation's error
-        except Exception as error:
-            outcome: Any = error
-        else:
+        if handler is not None:
             outcome = self._run_until_deadline(handler, event, context)
         if isinstance(outcome, BaseException):
             self.invocations.append(Invocation(name, event, type(outcome).__name__))
