@@ -21,7 +21,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench eval-prompts lint fmt synth deploy destroy local chromium clean openapi smoke \
+.PHONY: help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
 	endpoint endpoint-check jumpstart-table
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
 	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
+	@echo "make loadtest           capacity checks on 127.0.0.1 (bounded, about 2 minutes)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
@@ -83,6 +84,9 @@ bench: $(VENV_STAMP)
 API ?=
 eval-prompts: $(VENV_STAMP)
 	$(PY) -m workflow.eval_prompts $(if $(API),--api "$(API)")
+
+loadtest: $(VENV_STAMP)
+	$(PY) -m workflow.loadtest --chart out/loadtest.png
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)

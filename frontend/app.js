@@ -114,7 +114,8 @@ function failure(status, data) {
     return { title: "The request was not accepted.", message: detail, advice: "Fix the prompt or the options above and try again." };
   }
   if (status === 429 || status === 503) {
-    return { title: "The service is busy right now.", message: detail, advice: "Wait a few seconds and try again." };
+    const wait = Number(data.retry_after) > 0 ? `${Number(data.retry_after)} seconds` : "a few seconds";
+    return { title: "The service is busy right now.", message: detail, advice: `Nothing was drawn. Wait ${wait} and try again.` };
   }
   if (status === 504) {
     return { title: "The image took too long and was stopped.", message: detail, advice: "Try again, or choose a smaller image size." };

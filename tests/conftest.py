@@ -62,3 +62,19 @@ def env(local_env: LocalEnvironment, engine_clock: EngineClock) -> Iterator[Loca
     clear_faults(local_env.standins_url)
     clear_translations(local_env.standins_url)
     local_env.reset()
+
+
+def endpoint_answers(env: LocalEnvironment) -> int:
+    """How many SDXL invocations the stand-in has answered (its call log records each when it ends)."""
+    return sum(1 for call in env.service_calls() if call["operation"].startswith("/endpoints/"))
+
+
+def wait_for_endpoint_answers(env: LocalEnvironment, count: int, timeout: float = 30.0) -> None:
+    """Until the stand-in has answered `count` invocations: a caller that gave up
+    does not stop it drawing, and a test must not end (or the process exit) mid-drawing."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while endpoint_answers(env) < count:
+        assert time.monotonic() < deadline, "the endpoint stand-in never answered"
+        time.sleep(0.1)

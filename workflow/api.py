@@ -38,6 +38,7 @@ from text2image.contract import (
     GENERATE_REQUEST_SCHEMA,
     http_response,
     invalid_request_body,
+    response_headers,
 )
 from workflow.history import StateRecord, duration_ms
 from workflow.local import RunResult
@@ -276,8 +277,15 @@ def proxy_response(answer: Mapping[str, Any]) -> Response:
 # --- the WSGI application --------------------------------------------------------------
 
 
-def api_json_response(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+def api_json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, default=str), status=status, mimetype="application/json", headers=dict(headers or {})
+    )
+
+
+def outcome_response(status: int, body: dict[str, Any]) -> Response:
+    """An ended run's answer with the headers the outcome table gives it (Retry-After)."""
+    return api_json_response(status, body, response_headers(status, body))
 
 
 class LocalApi:
@@ -353,7 +361,7 @@ class LocalApi:
         body = self._validated(request, GENERATE_REQUEST_SCHEMA)
         if isinstance(body, Response):
             return body
-        return api_json_response(*self.backend.generate(body, self.timeout))
+        return outcome_response(*self.backend.generate(body, self.timeout))
 
     def check_toxicity(self, request: Request) -> Response:
         refusal = self._validated(request, CHECK_TOXICITY_REQUEST_SCHEMA)

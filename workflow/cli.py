@@ -58,6 +58,8 @@ def report(result: RunResult) -> str:
         lines.append(f"Reason:  {body['reason']}")
     elif body.get("status") in {"FAILED", "TIMED_OUT"}:
         lines.append(f"Error:   {body['error']}: {body['message']}")
+    elif body.get("status") == "BUSY":
+        lines.append(f"Busy:    {body['message']} (Retry-After {body['retry_after']} s)")
     if body.get("translated_prompt"):
         lines.append(f"Translated from '{body['prompt_language']}': {body['translated_prompt']}")
     labels = body.get("labels") or (result.output or {}).get("labels") or []
@@ -65,11 +67,11 @@ def report(result: RunResult) -> str:
         shown = ", ".join(f"{label['name']} {label['score']:.2f}" for label in labels[:8])
         lines.append(f"Labels:  {shown}")
     lines.append("")
-    lines.append(f"{'state':<36}{'ms':>9}  {'tries':>5}  errors")
+    lines.append(f"{'state':<44}{'ms':>9}  {'tries':>5}  errors")
     for record in result.history:
         duration = f"{record.duration_ms:.0f}" if record.duration_ms is not None else "-"
         tries = str(record.attempts) if record.attempts else ""
-        lines.append(f"{record.name:<36}{duration:>9}  {tries:>5}  {', '.join(record.errors)}")
+        lines.append(f"{record.name:<44}{duration:>9}  {tries:>5}  {', '.join(record.errors)}")
     return "\n".join(lines)
 
 

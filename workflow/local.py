@@ -32,20 +32,25 @@ from repo_paths import ASL_FILE
 from text2image import catalogue
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
+from text2image.tables import TABLES
 from workflow.history import StateRecord, state_records
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 
 REGION = "us-east-1"
 BUCKET = "text2image-local-images"
 ENDPOINT_NAME = "sdxl-1-0-jumpstart-local"
+# Each table of `text2image.tables`, by the name the local functions get.
+TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_id}" for spec in TABLES}
 STATE_MACHINE_NAME = "text2image"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
 ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+MAX_POLL_SECONDS = 0.3
 
 # What the CDK stack sets in the cloud; tests and callers may override any of it.
 FUNCTION_ENVIRONMENT: dict[str, str] = {
     "IMAGE_BUCKET": BUCKET,
     "ENDPOINT_NAME": ENDPOINT_NAME,
+    **TABLE_NAMES,
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
@@ -105,6 +110,7 @@ class LocalEnvironment:
         )
         self.s3: Any = session.client("s3", endpoint_url=self.moto_url)
         self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
+        self.dynamodb: Any = session.client("dynamodb", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
@@ -200,7 +206,9 @@ class LocalEnvironment:
                 os.environ[name] = original
         self._configured.clear()
         self.dispatcher.clear_function_environments()
+        self.dispatcher.restore_function_timeouts()
         self.dispatcher.invocations.clear()
+        self._empty_tables()
         if self._standins is not None:
             self._standins.app.calls.clear()
         self.empty_bucket(self.bucket)
@@ -210,6 +218,14 @@ class LocalEnvironment:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
             batch = [{"Key": key} for key in keys[start : start + 1000]]
             self.s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+
+    def _empty_tables(self) -> None:
+        for spec in TABLES:
+            table = TABLE_NAMES[spec.env_var]
+            for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
+                for item in page["Items"]:
+                    key = {spec.partition_key: item[spec.partition_key]}
+                    self.dynamodb.delete_item(TableName=table, Key=key)
 
     def _saved_function_environment(self) -> dict[str, str]:
         return self._aws_environment() | FUNCTION_ENVIRONMENT | self._extra_environment
@@ -224,6 +240,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_S3": self.moto_url,
             "AWS_ENDPOINT_URL_SFN": self.moto_url,
             "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
             "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
@@ -237,13 +254,16 @@ class LocalEnvironment:
 
     def _create_resources(self) -> None:
         self.s3.create_bucket(Bucket=self.bucket)
+        for spec in TABLES:  # from the definition the CDK stack declares
+            self.dynamodb.create_table(**spec.create_table_arguments(TABLE_NAMES[spec.env_var]))
         definition = substitute_placeholders(ASL_FILE.read_text(), asl_substitutions(REGION))
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
         )["stateMachineArn"]
 
-    def service_calls(self, operation: str) -> list[dict[str, Any]]:
-        """The stand-ins' logged calls whose operation (X-Amz-Target or path) contains `operation`."""
+    def service_calls(self, operation: str = "") -> list[dict[str, Any]]:
+        """The stand-ins' latest calls (operation, HTTP status, ms), oldest first, whose
+        operation (X-Amz-Target or path) contains `operation`."""
         if self._standins is None:
             return []
         return [call for call in list(self._standins.app.calls) if operation in call["operation"]]
@@ -263,12 +283,15 @@ class LocalEnvironment:
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout: float = 120.0, poll: float = 0.05) -> RunResult:
-        """Poll until the execution ends (moto has no StartSyncExecution)."""
+        """Poll until the execution ends (moto has no StartSyncExecution). The interval
+        grows to MAX_POLL_SECONDS: many waiting callers polling moto every 50 ms starve
+        the engine that runs their executions, in the same process."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.sfn.describe_execution(executionArn=execution_arn)["status"] in ENDED:
                 return self.describe(execution_arn)
             time.sleep(poll)
+            poll = min(poll * 1.5, MAX_POLL_SECONDS)
         raise TimeoutError(f"execution {execution_arn} did not end within {timeout} s")
 
     def run(self, request: GenerateRequest | Mapping[str, Any], timeout: float = 120.0) -> RunResult:

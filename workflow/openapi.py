@@ -30,6 +30,7 @@ from text2image.contract import (
     GENERATE_REQUEST_SCHEMA,
     OUTCOME_RULES,
     ApprovedResponse,
+    BusyResponse,
     Decision,
     ErrorResponse,
     OutcomeRule,
@@ -81,11 +82,19 @@ class Operation:
     responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
 
 
+# A refusal for lack of capacity says when to come back, in its body and this header.
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+
+
 def _outcome_body(rule: OutcomeRule) -> type[BaseModel]:
     if rule.output_status == Decision.APPROVED:
         return ApprovedResponse
     if rule.output_status == Decision.REJECTED:
         return RejectedResponse
+    if rule.output_status == Decision.BUSY:
+        return BusyResponse
     return ErrorResponse
 
 
@@ -188,6 +197,8 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             answers[400] = _with_invalid_body(answers.get(400))
         for status, (description, model) in sorted(answers.items()):
             responses[str(status)] = {"description": description, "content": _json(_ref(model))}
+            if model is BusyResponse:
+                responses[str(status)]["headers"] = RETRY_AFTER_HEADER
         operation["responses"] = dict(sorted(responses.items()))
         paths.setdefault(op.path, {})[op.method] = operation
     return {

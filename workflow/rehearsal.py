@@ -31,8 +31,9 @@ from typing import Any
 
 from text2image.catalogue import ASL_PLACEHOLDER, FUNCTIONS
 from text2image.contract import GenerateRequest
+from text2image.tables import TABLES
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
-from workflow.local import FUNCTION_ENVIRONMENT, REGION, LocalEnvironment, RunResult
+from workflow.local import FUNCTION_ENVIRONMENT, REGION, TABLE_NAMES, LocalEnvironment, RunResult
 
 # What the stand-in SDXL endpoint is called when the template creates its own.
 STANDIN_ENDPOINT_NAME = "sdxl-rehearsal"
@@ -57,6 +58,8 @@ class TemplateFunction:
     logical_id: str
     handler: str
     variables: dict[str, str]
+    # The template's Timeout (Lambda's default is 3 s): the local dispatcher enforces it.
+    timeout_seconds: float = 3.0
 
 
 class TemplateResolver:
@@ -84,6 +87,13 @@ class TemplateResolver:
         self.buckets.add(name)
         return name
 
+    def table_name(self, logical_id: str) -> str:
+        """The local environment's table for the spec this logical id was made from."""
+        for spec in TABLES:
+            if spec.construct_id in logical_id:
+                return TABLE_NAMES[spec.env_var]
+        raise RehearsalError(f"no table spec for {logical_id!r}")
+
     def _type(self, logical_id: str) -> str:
         try:
             return str(self.resources[logical_id]["Type"])
@@ -110,6 +120,8 @@ class TemplateResolver:
             return self.pseudo[name]
         if self._type(name) == "AWS::S3::Bucket":
             return self.bucket_name(name)
+        if self._type(name) == "AWS::DynamoDB::Table":
+            return self.table_name(name)
         raise RehearsalError(f"no local stand-in for Ref {name} ({self._type(name)})")
 
     def _get_att(self, logical_id: str, attribute: str) -> str:
@@ -120,6 +132,8 @@ class TemplateResolver:
             return self.endpoint_name
         if kind == ("AWS::S3::Bucket", "Arn"):
             return f"arn:aws:s3:::{self.bucket_name(logical_id)}"
+        if kind == ("AWS::DynamoDB::Table", "Arn"):
+            return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.table_name(logical_id)}"
         if kind == ("AWS::IAM::Role", "Arn"):
             return f"arn:aws:iam::{self.account}:role/{logical_id}"
         raise RehearsalError(f"no local stand-in for Fn::GetAtt {logical_id}.{attribute} ({kind[0]})")
@@ -209,7 +223,12 @@ def _function(resolver: TemplateResolver, logical_id: str) -> TemplateFunction:
     unset = sorted(set(specs[0].config.env_names()) - set(variables))
     if unset:
         raise RehearsalError(f"{logical_id} ({handler}) reads {unset}, which the template does not set")
-    return TemplateFunction(logical_id=logical_id, handler=handler, variables=variables)
+    return TemplateFunction(
+        logical_id=logical_id,
+        handler=handler,
+        variables=variables,
+        timeout_seconds=float(properties.get("Timeout", 3)),
+    )
 
 
 class TemplateDispatcher(LambdaDispatcher):
@@ -219,6 +238,7 @@ class TemplateDispatcher(LambdaDispatcher):
     def __init__(self, region: str, functions: Mapping[str, TemplateFunction]) -> None:
         super().__init__(region)
         self._handlers = {name: function.handler for name, function in functions.items()}
+        self._timeouts = {name: function.timeout_seconds for name, function in functions.items()}
         for name, function in functions.items():
             self._environments[name] = dict(function.variables) | {
                 "AWS_REGION": region,

@@ -18,6 +18,7 @@ from .functions import retention
 from .outcome_templates import (
     HTTP_STATUSES,
     INVALID_BODY_TEMPLATE,
+    RETRY_AFTER_STATUSES,
     START_FAILED_TEMPLATE,
     generate_response_template,
     start_request_template,
@@ -28,6 +29,7 @@ from .settings import ApiAuth
 STAGE_NAME = "api"
 JSON = "application/json"
 ALLOW_ORIGIN = "method.response.header.Access-Control-Allow-Origin"
+RETRY_AFTER = "method.response.header.Retry-After"
 
 
 def json_schema(schema: dict[str, Any]) -> apigw.JsonSchema:
@@ -222,7 +224,11 @@ class Api(Construct):
             "POST",
             integration,
             method_responses=[
-                apigw.MethodResponse(status_code=str(status), response_parameters={ALLOW_ORIGIN: True})
+                apigw.MethodResponse(
+                    status_code=str(status),
+                    response_parameters={ALLOW_ORIGIN: True}
+                    | ({RETRY_AFTER: True} if status in RETRY_AFTER_STATUSES else {}),
+                )
                 for status in HTTP_STATUSES
             ],
             **self._method_options("GenerateRequest"),

@@ -22,10 +22,7 @@ from .paths import LAMBDA_ASSET_EXCLUDE, LAMBDAS_DIR
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.X86_64
 
-# Timeouts inside each ASL task's own TimeoutSeconds; GenerateImage waits on the GPU.
-TIMEOUTS: dict[str, int] = {"GenerateImage": 25}
 MEMORY: dict[str, int] = {"GenerateImage": 512}
-DEFAULT_TIMEOUT = 10
 DEFAULT_MEMORY = 256
 
 
@@ -146,7 +143,7 @@ class Functions(Construct):
             layers=[layer],
             role=role,
             environment=environment,
-            timeout=Duration.seconds(TIMEOUTS.get(spec.name, DEFAULT_TIMEOUT)),
+            timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=MEMORY.get(spec.name, DEFAULT_MEMORY),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,

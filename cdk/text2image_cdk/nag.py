@@ -97,6 +97,13 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "CKV_AWS_18",
         "This is the access-log bucket; logging it into itself would loop.",
     )
+    for table in stack.tables.by_spec.values():
+        checkov_skip(
+            table,
+            "CKV_AWS_119",
+            "Encrypted at rest with the AWS managed key: the items are leases and queue entries keyed by "
+            "execution id, no personal data; a customer managed key would add cost and a key policy only.",
+        )
     prompt_check = (
         "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level permissions, so "
         "Resource: * is required. "
@@ -114,6 +121,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "GenerateImage": XRAY,
         "StoreImage": XRAY,
         "DiscardStagedImage": XRAY,
+        "AcquireGenerationSlot": XRAY,
+        "ReleaseGenerationSlot": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import json
 
-from text2image.contract import OUTCOME_RULES, UNKNOWN_FAILURE_MESSAGE, OutcomeRule, invalid_request_body
+from text2image.contract import (
+    OUTCOME_RULES,
+    RETRY_AFTER_FIELD,
+    UNKNOWN_FAILURE_MESSAGE,
+    OutcomeRule,
+    invalid_request_body,
+)
 
 # Fixed text goes into the template as a JSON string literal. VTL would read
 # `$` and `#` in it as references and directives, so those are escaped too.
@@ -79,6 +85,12 @@ def generate_response_template() -> str:
     for index, rule in enumerate(OUTCOME_RULES):
         lines.append(f"#{'if' if index == 0 else 'elseif'}({_condition(rule)})")
         lines.append(f"#set($context.responseOverride.status = {rule.http_status})")
+        if rule.retry_after:
+            # VTL names may contain '-': this sets the Retry-After header.
+            lines.append(
+                f'#if("$!output.{RETRY_AFTER_FIELD}" != "")'
+                f'#set($context.responseOverride.header.Retry-After = "$output.{RETRY_AFTER_FIELD}")#end'
+            )
         lines.append(_body(rule))
     # A run that ended in a way no row describes is a defect of the workflow.
     lines.append("#else")
@@ -104,3 +116,7 @@ START_FAILED_TEMPLATE = (
 INVALID_BODY_TEMPLATE = json.dumps(invalid_request_body("$context.error.validationErrorString"))
 
 HTTP_STATUSES: tuple[int, ...] = tuple(sorted({rule.http_status for rule in OUTCOME_RULES} | {502}))
+# The answers that may carry a Retry-After header (declared on their method responses).
+RETRY_AFTER_STATUSES: frozenset[int] = frozenset(
+    rule.http_status for rule in OUTCOME_RULES if rule.retry_after
+)

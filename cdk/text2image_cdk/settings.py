@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 if TYPE_CHECKING:
     from constructs import Node
 
+from .capacity import stage_throttle
+
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
 
@@ -36,10 +38,13 @@ class DeploySettings:
     # Target for SageMakerVariantInvocationsPerInstance (per minute). One A10G
     # makes about 6-10 default images a minute.
     invocations_per_instance: int = 6
+    # SDXL generations one instance serves at once: one A10G draws one image at a time.
+    concurrent_generations_per_instance: int = 1
     # API
     api_auth: ApiAuth = "none"
-    throttle_rate: float = 5.0
-    throttle_burst: int = 10
+    # Derived from capacity (see capacity.py) unless given.
+    throttle_rate: float | None = None
+    throttle_burst: int | None = None
     # Logs and data
     log_retention_days: int = 30
     staging_expiry_days: int = 1
@@ -55,6 +60,23 @@ class DeploySettings:
     powertools_layer_arn: str | None = None
     # Alarms go to an SNS topic; this address is subscribed to it when given.
     alarm_email: str | None = None
+
+    @property
+    def generation_capacity(self) -> int:
+        """Generations admitted at once: the instances always there x what each serves.
+        Instances added by auto scaling are not counted: admission stays safe while they boot.
+        Scaled to zero, one instance's worth: while none is up, the endpoint itself refuses
+        (EndpointNoCapacity, answered 503 with a longer Retry-After)."""
+        return max(self.min_instances, 1) * self.concurrent_generations_per_instance
+
+    @property
+    def stage_throttle(self) -> tuple[float, int]:
+        """(rate, burst) of the API stage: the context's, or derived from the capacity at full scale."""
+        rate, burst = stage_throttle(self.max_instances * self.concurrent_generations_per_instance)
+        return (
+            self.throttle_rate if self.throttle_rate is not None else rate,
+            self.throttle_burst if self.throttle_burst is not None else burst,
+        )
 
     @classmethod
     def from_context(cls, node: Node, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -120,7 +142,7 @@ class DeploySettings:
                 f"context maxInstances ({max_instances}) is below minInstances ({min_instances})"
             )
         try:
-            throttle_rate = float(get("throttleRate") or cls.throttle_rate)
+            throttle_rate = float(get("throttleRate")) if get("throttleRate") else None
         except ValueError:
             raise SettingsError(
                 f"context throttleRate must be a number, got {get('throttleRate')!r}"
@@ -133,9 +155,12 @@ class DeploySettings:
             min_instances=min_instances,
             max_instances=max_instances,
             invocations_per_instance=integer("invocationsPerInstance", cls.invocations_per_instance, 1),
+            concurrent_generations_per_instance=integer(
+                "concurrentGenerationsPerInstance", cls.concurrent_generations_per_instance, 1
+            ),
             api_auth=api_auth,
             throttle_rate=throttle_rate,
-            throttle_burst=integer("throttleBurst", cls.throttle_burst, 1),
+            throttle_burst=integer("throttleBurst", 0, 1) if get("throttleBurst") else None,
             log_retention_days=integer("logRetentionDays", cls.log_retention_days, 1),
             staging_expiry_days=integer("stagingExpiryDays", cls.staging_expiry_days, 1),
             quarantine_expiry_days=integer("quarantineExpiryDays", cls.quarantine_expiry_days, 1),

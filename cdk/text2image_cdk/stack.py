@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+from text2image.tables import GENERATION_SLOTS
 
 from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
@@ -18,6 +19,7 @@ from .paths import pinned_version
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
+from .tables import Tables
 from .workflow import Workflow
 
 
@@ -52,6 +54,7 @@ class Text2ImageStack(Stack):
             endpoint_name = self.endpoint.endpoint_name
             inference_component_name = self.endpoint.inference_component_name
 
+        self.tables = Tables(self, "Tables")
         self.functions = Functions(
             self,
             "Functions",
@@ -63,6 +66,8 @@ class Text2ImageStack(Stack):
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
                 "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
+                "GENERATION_CAPACITY": str(settings.generation_capacity),
+                **self.tables.environment(),
             },
             overrides=settings.function_environment,
             powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
@@ -85,8 +90,8 @@ class Text2ImageStack(Stack):
         self.api = Api(
             self,
             "Api",
-            throttle_rate=settings.throttle_rate,
-            throttle_burst=settings.throttle_burst,
+            throttle_rate=settings.stage_throttle[0],
+            throttle_burst=settings.stage_throttle[1],
             auth=settings.api_auth,
             log_retention_days=settings.log_retention_days,
         )
@@ -150,6 +155,10 @@ class Text2ImageStack(Stack):
         allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])
         allow("DiscardStagedImage", ["s3:DeleteObject"], [published])
+        # The semaphore: read the pool's item and change it with conditional updates, nothing else.
+        slots = self.tables.by_spec[GENERATION_SLOTS].table_arn
+        allow("AcquireGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
+        allow("ReleaseGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn

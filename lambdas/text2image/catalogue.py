@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from text2image.config import (
+    AdmissionConfig,
     DiscardConfig,
     FunctionConfig,
     GenerationConfig,
@@ -29,6 +30,10 @@ class FunctionSpec:
     # the state machine does not call.
     asl_placeholder: str | None
     description: str
+    # The Lambda timeout: below the TimeoutSeconds of the ASL task that calls
+    # it, so Lambda stops the handler before the state gives up on it and its
+    # Catch clean-up can run after the handler's last possible write.
+    timeout_seconds: int = 9
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -40,11 +45,28 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Detects the prompt's language and toxicity with Comprehend.",
     ),
     FunctionSpec(
+        name="AcquireGenerationSlot",
+        handler="text2image.handlers.acquire_slot.handler",
+        config=AdmissionConfig,
+        asl_placeholder="AcquireGenerationSlotFunctionArn",
+        description="Takes a slot on the SDXL endpoint, queues for one, or refuses if none comes in time.",
+        timeout_seconds=9,
+    ),
+    FunctionSpec(
+        name="ReleaseGenerationSlot",
+        handler="text2image.handlers.release_slot.handler",
+        config=AdmissionConfig,
+        asl_placeholder="ReleaseGenerationSlotFunctionArn",
+        description="Gives the SDXL endpoint slot back and records the generation's latency.",
+        timeout_seconds=9,
+    ),
+    FunctionSpec(
         name="GenerateImage",
         handler="text2image.handlers.generate_image.handler",
         config=GenerationConfig,
         asl_placeholder="GenerateImageFunctionArn",
         description="Invokes the SDXL endpoint and stages the image in S3.",
+        timeout_seconds=24,
     ),
     FunctionSpec(
         name="ModerateImage",
@@ -73,6 +95,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder=None,
         description="Answers POST /check-toxicity through API Gateway.",
+        timeout_seconds=10,
     ),
 )
 

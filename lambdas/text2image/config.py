@@ -109,6 +109,7 @@ class GenerationConfig(FunctionConfig):
         "use_refiner": "USE_REFINER",
         "refiner_steps": "REFINER_STEPS",
         "refiner_strength": "REFINER_STRENGTH",
+        "staging_margin_seconds": "STAGING_MARGIN_SECONDS",
     }
 
     endpoint_name: Annotated[str, Field(min_length=1)]
@@ -123,6 +124,41 @@ class GenerationConfig(FunctionConfig):
     use_refiner: bool = False
     refiner_steps: Annotated[int, Field(ge=1, le=100)] = 20
     refiner_strength: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+    # Of the handler's time, what is kept back from the endpoint call for
+    # checking and staging the image (the staging upload is bounded to it).
+    staging_margin_seconds: Annotated[float, Field(ge=2.0, le=10.0)] = 3.0
+
+
+class AdmissionConfig(FunctionConfig):
+    """AcquireGenerationSlot and ReleaseGenerationSlot: the semaphore on the SDXL endpoint."""
+
+    ENV = {
+        "table": "SLOTS_TABLE",
+        "pool": "ENDPOINT_NAME",
+        "capacity": "GENERATION_CAPACITY",
+        "lease_seconds": "SLOT_LEASE_SECONDS",
+        "run_budget_seconds": "RUN_BUDGET_SECONDS",
+        "after_generation_seconds": "AFTER_GENERATION_SECONDS",
+        "expected_generation_seconds": "EXPECTED_GENERATION_SECONDS",
+        "poll_seconds": "SLOT_POLL_SECONDS",
+    }
+
+    table: Annotated[str, Field(min_length=3)]
+    pool: Annotated[str, Field(min_length=1)]
+    # Generations the endpoint serves at once: instances x concurrent invocations
+    # per instance. One ml.g5.4xlarge (one A10G) draws one SDXL image at a time.
+    capacity: Annotated[int, Field(ge=1, le=1000)] = 1
+    # Longer than GenerateImage can take with its retry (24 + 2 + 24 s): a live
+    # holder never loses its slot, a dead one frees it within this time.
+    lease_seconds: Annotated[int, Field(ge=5, le=900)] = 60
+    # The state machine's TimeoutSeconds: a run waits for a slot only if its
+    # turn, its generation and what follows fit inside it.
+    run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = 28
+    # Moderation, storage and their cold starts, after the image is drawn.
+    after_generation_seconds: Annotated[float, Field(ge=0.0, le=60.0)] = 4.0
+    # The latency assumed until a generation has been measured.
+    expected_generation_seconds: Annotated[float, Field(gt=0.0, le=120.0)] = 8.0
+    poll_seconds: Annotated[int, Field(ge=1, le=30)] = 1
 
 
 class ModerationConfig(FunctionConfig):

@@ -112,6 +112,8 @@ CHECK_TOXICITY_REQUEST_SCHEMA: dict[str, Any] = {
 class Decision(StrEnum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
+    # Not a decision on the request: no capacity to serve it now (503).
+    BUSY = "BUSY"
 
 
 class Stage(StrEnum):
@@ -155,6 +157,17 @@ class ApprovedResponse(DeferredModel):
     execution_id: str | None = None
 
 
+class BusyResponse(DeferredModel):
+    """No GPU time was spent: ask again after `retry_after` seconds (also the
+    `Retry-After` header)."""
+
+    status: Literal["BUSY"] = "BUSY"
+    error: Literal["Busy"] = "Busy"
+    message: str
+    retry_after: int
+    execution_id: str | None = None
+
+
 class ErrorResponse(DeferredModel):
     status: Literal["FAILED", "TIMED_OUT"]
     error: str
@@ -178,14 +191,21 @@ class OutcomeRule:
     # For rows without an execution output: the fixed error code and message.
     error_code: str | None = None
     message: str | None = None
+    # Whether the answer carries a Retry-After header, from the output's `retry_after`.
+    retry_after: bool = False
 
 
 INVALID_REQUEST_ERROR = "InvalidRequest"
+GENERATION_TIMED_OUT_ERROR = "GenerationTimedOut"
+RETRY_AFTER_FIELD = "retry_after"
 
 OUTCOME_RULES: tuple[OutcomeRule, ...] = (
     OutcomeRule("SUCCEEDED", 200, output_status=Decision.APPROVED),
     OutcomeRule("SUCCEEDED", 422, output_status=Decision.REJECTED),
+    OutcomeRule("SUCCEEDED", 503, output_status=Decision.BUSY, retry_after=True),
     OutcomeRule("FAILED", 400, error=INVALID_REQUEST_ERROR),
+    # Out of time is not a broken model: the caller may try a smaller request.
+    OutcomeRule("FAILED", 504, error=GENERATION_TIMED_OUT_ERROR),
     OutcomeRule("FAILED", 502),
     OutcomeRule(
         "TIMED_OUT",
@@ -210,6 +230,17 @@ def invalid_request_body(reason: str) -> dict[str, Any]:
     return ErrorResponse(
         status="FAILED", error=INVALID_REQUEST_ERROR, message=f"Invalid request: {reason}"
     ).model_dump()
+
+
+def response_headers(http_status: int, body: dict[str, Any]) -> dict[str, str]:
+    """The headers an answer carries besides its JSON body: Retry-After on a
+    refusal for lack of capacity."""
+    rule = next(
+        (rule for rule in OUTCOME_RULES if rule.http_status == http_status and rule.retry_after), None
+    )
+    if rule is None or RETRY_AFTER_FIELD not in body:
+        return {}
+    return {"Retry-After": str(int(body[RETRY_AFTER_FIELD]))}
 
 
 def http_response(

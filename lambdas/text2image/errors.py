@@ -64,6 +64,11 @@ class ModelError(WorkflowError):
     """The endpoint's model refused or failed the request."""
 
 
+class GenerationTimedOut(WorkflowError):
+    """The image could not be generated and staged before the handler's deadline.
+    Not retried: a second attempt would have even less time."""
+
+
 class InvalidModelOutput(WorkflowError):
     """The endpoint answered, but not with an image of the requested size."""
 
@@ -78,3 +83,16 @@ class StagedImageMissing(WorkflowError):
 
 class StorageRefused(WorkflowError):
     """S3 refused the request (permissions, bucket missing, bad request)."""
+
+
+# The generation semaphore's table.
+class SlotTableThrottled(WorkflowError):
+    pass
+
+
+class SlotTableUnavailable(WorkflowError):
+    pass
+
+
+class SlotTableRefused(WorkflowError):
+    """DynamoDB refused the request (permissions, table missing)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, computed_field
@@ -122,3 +123,31 @@ class DiscardResult(DeferredModel):
     disposition: Literal["deleted", "quarantined"]
     staged_key: str
     quarantine_key: str | None = None
+
+
+class AcquireSlotInput(_Step):
+    # reserve: join the queue on arrival; acquire: take the slot before generating.
+    mode: Literal["reserve", "acquire"] = "acquire"
+    execution_id: str = Field(min_length=1)
+    # $$.Execution.StartTime: the run's budget counts from here.
+    execution_started: datetime
+
+
+class SlotAdmission(DeferredModel):
+    """`queued`: in line, go on; `acquired`: generate now; `wait`: ask again after
+    `wait_seconds`; `busy`: refuse, and tell the caller to come back after `retry_after` s."""
+
+    decision: Literal["queued", "acquired", "wait", "busy"]
+    position: int = 0
+    expected_wait_seconds: float = 0.0
+    wait_seconds: int = 0
+    retry_after: int = 0
+
+
+class ReleaseSlotInput(_Step):
+    execution_id: str = Field(min_length=1)
+    latency_ms: int | None = None
+
+
+class SlotReleased(DeferredModel):
+    released: bool = True

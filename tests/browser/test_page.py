@@ -94,15 +94,29 @@ def test_an_image_the_moderation_flags_shows_the_image_rejection(page: Page, sta
     expect(rejection).to_contain_text("The image was not published")
 
 
-def test_an_endpoint_failure_shows_a_clear_error_and_what_to_do(page: Page, stack, faults):
-    inject_fault(faults, "sagemaker", "error", count=5)
+@pytest.mark.parametrize(
+    ("kind", "title", "advice"),
+    [
+        (
+            "error",
+            "Something went wrong on our side (error code GenerationFailed).",
+            "What to do: Nothing was published. Try again in a minute",
+        ),
+        ("throttle", "The service is busy right now.", "Nothing was drawn. Wait 60 seconds and try again."),
+    ],
+    ids=["model-error", "endpoint-busy"],
+)
+def test_an_endpoint_that_cannot_draw_shows_a_clear_error_and_what_to_do(
+    page: Page, stack, faults, kind, title, advice
+):
+    inject_fault(faults, "sagemaker", kind, count=5)
     open_page(page, stack.url)
     page.get_by_label("Prompt", exact=True).fill(BENIGN)
     page.get_by_role("button", name="Generate").click()
 
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("Something went wrong on our side (error code GenerationFailed).")
-    expect(alert).to_contain_text("What to do: Nothing was published. Try again in a minute")
+    expect(alert).to_contain_text(title)
+    expect(alert).to_contain_text(advice)
     assert "Traceback" not in alert.inner_text()
 
 
@@ -165,10 +179,14 @@ def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack)
     first_row.get_by_role("link", name=re.compile("Details")).click()
 
     timeline = page.locator("#timeline")
-    expect(timeline.locator(".state")).to_have_count(3)
+    expect(timeline.locator(".state")).to_have_count(7)
     assert timeline.locator(".state-name strong").all_inner_texts() == [
+        "ReceiveRequest",
+        "ReserveGenerationPlace",
+        "IsThereRoomForThisRun",
         "CheckPromptToxicity",
         "IsPromptSafe",
+        "LeaveGenerationQueue",
         "PromptRejected",
     ]
     check = timeline.locator('[data-state="CheckPromptToxicity"]')

@@ -15,7 +15,7 @@ import airspeed
 import pytest
 
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.contract import http_response
+from text2image.contract import http_response, response_headers
 
 ARN = "arn:aws:states:us-east-1:123456789012:express:Text2Image:4f1c0d5e-8d1b-4f9a-9d6e-3c2b1a0f9e8d:1b2c"
 
@@ -49,7 +49,7 @@ class Util:
 
 
 def render(template: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    context: dict[str, Any] = {"responseOverride": {}, "requestId": "req-1"}
+    context: dict[str, Any] = {"responseOverride": {"header": {}}, "requestId": "req-1"}
     text = airspeed.Template(template).merge({"input": Input(body), "util": Util(), "context": context})
     return context, text
 
@@ -133,6 +133,21 @@ EXECUTIONS: dict[str, dict[str, Any]] = {
     },
     "failed without error or cause": {"status": "FAILED"},
     "timed out": {"status": "TIMED_OUT"},
+    "generation timed out": {
+        "status": "FAILED",
+        "error": "GenerationTimedOut",
+        "cause": "The image could not be generated in the time this request allows.",
+    },
+    "busy": {
+        "status": "SUCCEEDED",
+        "output": {
+            "status": "BUSY",
+            "error": "Busy",
+            "message": "The image service is busy.",
+            "retry_after": 60,
+            "execution_id": ARN,
+        },
+    },
     "aborted": {"status": "ABORTED"},
     "succeeded with an unknown output": {"status": "SUCCEEDED", "output": {"status": "MAYBE"}},
 }
@@ -169,13 +184,15 @@ def test_generate_answers_every_outcome_exactly_as_the_local_api_does(
     )
     assert context["responseOverride"]["status"] == expected_status
     assert json.loads(text) == expected_body
+    assert context["responseOverride"]["header"] == response_headers(expected_status, expected_body)
 
 
 def test_the_status_mapping_covers_the_issue_table(integration: dict[str, Any]) -> None:
     (success,) = [r for r in integration["IntegrationResponses"] if "SelectionPattern" not in r]
     template = success["ResponseTemplates"]["application/json"]
     statuses = {}
-    for case in ("approved", "prompt rejected", "invalid request", "generation failed", "timed out"):
+    cases = ("approved", "prompt rejected", "invalid request", "generation failed", "timed out", "busy")
+    for case in (*cases, "generation timed out"):
         execution = EXECUTIONS[case]
         answer = {"executionArn": ARN, **execution}
         if "output" in execution:
@@ -187,6 +204,8 @@ def test_the_status_mapping_covers_the_issue_table(integration: dict[str, Any]) 
         "invalid request": 400,
         "generation failed": 502,
         "timed out": 504,
+        "busy": 503,
+        "generation timed out": 504,
     }
 
 

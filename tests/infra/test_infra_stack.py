@@ -202,7 +202,8 @@ def test_stage_is_named_api_throttled_logged_and_traced(template: Template) -> N
             "MethodSettings": Match.array_with(
                 [
                     Match.object_like(
-                        {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 10, "LoggingLevel": "ERROR"}
+                        # CUSTOM: 5 instances x 1 generation -> rate ceil(2 x 5 / 8) = 2, burst 5 x (4 + 1)
+                        {"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 25, "LoggingLevel": "ERROR"}
                     )
                 ]
             ),

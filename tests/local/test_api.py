@@ -141,6 +141,14 @@ REJECTED = {
 }
 
 
+BUSY = {
+    "status": "BUSY",
+    "error": "Busy",
+    "message": "The image service is busy.",
+    "retry_after": 60,
+}
+
+
 def client_for(env: ScriptedEnvironment, timeout: float = 5.0) -> Client:
     return Client(LocalApi(LocalBackend(env), timeout=timeout))
 
@@ -156,6 +164,8 @@ def client_for(env: ScriptedEnvironment, timeout: float = 5.0) -> Client:
         (("FAILED", None, "InvalidRequest"), 400),
         (("FAILED", None, "GenerationFailed"), 502),
         (("FAILED", None, "ModerationFailed"), 502),
+        (("FAILED", None, "GenerationTimedOut"), 504),
+        (("SUCCEEDED", BUSY, None), 503),
         (("TIMED_OUT", None, "States.Timeout"), 504),
         (("ABORTED", None, None), 502),
     ],
@@ -178,12 +188,22 @@ def test_every_row_of_the_outcome_table_is_reachable_through_the_local_api():
     }
     seen = set()
     for (status, output_status, error), http_status in cases.items():
-        output = {"APPROVED": APPROVED, "REJECTED": REJECTED}.get(output_status or "")
+        output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY}.get(output_status or "")
         env = ScriptedEnvironment(status, output, error or ("SomethingElse" if status == "FAILED" else None))
         response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
         assert response.status_code == http_status, (status, output_status, error)
         seen.add(http_status)
-    assert seen == {200, 422, 400, 502, 504}
+    assert seen == {200, 422, 400, 502, 503, 504}
+
+
+def test_a_busy_answer_tells_the_caller_when_to_come_back():
+    env = ScriptedEnvironment("SUCCEEDED", BUSY)
+
+    response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert response.json["error"] == "Busy"
 
 
 def test_the_execution_input_is_the_request_body_exactly_as_sent():

@@ -138,9 +138,15 @@ def test_the_inspection_routes_show_the_last_run_state_by_state(api, env):
     detail = api.get(f"/api/executions/{latest['id']}").json
     names = [state["name"] for state in detail["states"]]
     assert names == [
+        "ReceiveRequest",
+        "ReserveGenerationPlace",
+        "IsThereRoomForThisRun",
         "CheckPromptToxicity",
         "IsPromptSafe",
+        "AcquireGenerationSlot",
+        "IsGenerationSlotAcquired",
         "GenerateImage",
+        "ReleaseGenerationSlot",
         "ModerateImage",
         "IsImageSafe",
         "StoreImage",

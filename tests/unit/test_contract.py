@@ -8,6 +8,7 @@ from text2image.contract import (
     OUTCOME_RULES,
     GenerateRequest,
     http_response,
+    response_headers,
 )
 
 VALID = [
@@ -76,3 +77,21 @@ def test_every_execution_status_has_a_rule():
         "TIMED_OUT",
         "ABORTED",
     }
+
+
+def test_a_generation_out_of_time_answers_504_not_a_generation_failure():
+    status, body = http_response("FAILED", None, "GenerationTimedOut", "Not in the time this request allows.")
+    assert (status, body["error"]) == (504, "GenerationTimedOut")
+    assert response_headers(status, body) == {}
+
+
+def test_busy_answers_503_with_retry_after_from_the_output():
+    output = {"status": "BUSY", "error": "Busy", "message": "busy", "retry_after": 60}
+    status, body = http_response("SUCCEEDED", output)
+    assert (status, body) == (503, output)
+    assert response_headers(status, body) == {"Retry-After": "60"}
+
+
+def test_only_busy_answers_carry_retry_after():
+    approved = {"status": "APPROVED", "retry_after": 5}
+    assert response_headers(*http_response("SUCCEEDED", approved)) == {}

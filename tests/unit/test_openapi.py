@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
 import workflow.openapi as openapi
-from tests.local.test_api import APPROVED, REJECTED
+from tests.local.test_api import APPROVED, BUSY, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -70,7 +70,7 @@ def test_generate_declares_every_status_of_the_outcome_table(document: dict[str,
 def test_each_outcome_rows_answer_matches_the_body_the_document_declares(
     document: dict[str, Any], rule: OutcomeRule
 ) -> None:
-    output = {"APPROVED": APPROVED, "REJECTED": REJECTED}.get(str(rule.output_status))
+    output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY}.get(str(rule.output_status))
     status, body = http_response(rule.execution_status, output, rule.error or "SomeError", "cause", "arn:x")
     assert status == rule.http_status
     response_validator(document, "/generate", status).validate(body)
@@ -91,10 +91,10 @@ def test_the_declared_bodies_refuse_what_the_contract_refuses(document: dict[str
 def test_a_new_outcome_row_is_documented_with_no_edit_to_the_generator(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    busy = OutcomeRule("FAILED", 503, error="Busy")
-    monkeypatch.setattr(openapi, "OUTCOME_RULES", (*OUTCOME_RULES[:2], busy, *OUTCOME_RULES[2:]))
+    unavailable = OutcomeRule("FAILED", 507, error="OutOfStorage")
+    monkeypatch.setattr(openapi, "OUTCOME_RULES", (*OUTCOME_RULES[:2], unavailable, *OUTCOME_RULES[2:]))
     answers = outcome_responses()
-    assert answers[503][0] == "Run failed (Busy)."
+    assert answers[507] == ("Run failed (OutOfStorage).", ErrorResponse)
 
 
 def test_one_status_with_two_body_shapes_is_refused_rather_than_documented_wrongly(

@@ -82,3 +82,58 @@ def test_the_answering_states_build_exactly_the_contracts_response_bodies():
 def test_generate_image_is_given_only_the_checked_texts_by_the_check_state():
     parameters = json.loads(DEFINITION)["States"]["GenerateImage"]["Parameters"]
     assert parameters["checked_prompts.$"] == "$.checked_prompts"
+
+
+def test_every_function_times_out_before_the_state_that_calls_it_gives_up():
+    """So the state's Catch clean-up runs after the handler's last possible write."""
+    definition = json.loads(DEFINITION)
+    placeholders = {f"${{{spec.asl_placeholder}}}": spec for spec in FUNCTIONS if spec.asl_placeholder}
+    tasks = [state for state in definition["States"].values() if state["Type"] == "Task"]
+    assert tasks
+    for state in tasks:
+        spec = placeholders[state["Resource"]]
+        assert spec.timeout_seconds < state["TimeoutSeconds"], spec.name
+
+
+def test_the_admission_budget_is_the_state_machines_timeout():
+    from text2image.config import AdmissionConfig
+
+    budget = AdmissionConfig.model_fields["run_budget_seconds"].default
+    assert budget == json.loads(DEFINITION)["TimeoutSeconds"]
+
+
+def _successors(state: dict) -> list[str]:
+    following = [state.get("Next"), state.get("Default")]
+    following += [choice["Next"] for choice in state.get("Choices", [])]
+    following += [catch["Next"] for catch in state.get("Catch", [])]
+    return [name for name in following if name]
+
+
+def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
+    """From ReserveGenerationPlace to every end, through every Choice and Catch, a
+    release runs, except where the admission itself refused and left the queue."""
+    states = json.loads(DEFINITION)["States"]
+    releases = {
+        name
+        for name, state in states.items()
+        if state.get("Resource") == "${ReleaseGenerationSlotFunctionArn}"
+    }
+    assert releases
+    unreleased_ends: list[list[str]] = []
+
+    def walk(name: str, path: list[str]) -> None:
+        if name in releases:
+            return
+        if name in path:  # the wait loop: already explored from its first visit
+            return
+        path = [*path, name]
+        state = states[name]
+        if state.get("End") or state["Type"] in {"Fail", "Succeed"}:
+            if name != "GenerationBusy":
+                unreleased_ends.append(path)
+            return
+        for following in _successors(state):
+            walk(following, path)
+
+    walk("ReserveGenerationPlace", [])
+    assert unreleased_ends == []

@@ -16,9 +16,15 @@ TOXIC = "you are a worthless idiot and I will hurt you"
 FRENCH = "un jaguar dans la forêt amazonienne au lever du soleil"
 
 APPROVED_PATH = [
+    "ReceiveRequest",
+    "ReserveGenerationPlace",
+    "IsThereRoomForThisRun",
     "CheckPromptToxicity",
     "IsPromptSafe",
+    "AcquireGenerationSlot",
+    "IsGenerationSlotAcquired",
     "GenerateImage",
+    "ReleaseGenerationSlot",
     "ModerateImage",
     "IsImageSafe",
     "StoreImage",
@@ -54,7 +60,12 @@ def test_a_toxic_prompt_is_rejected_before_any_image_is_generated(env: LocalEnvi
 
     assert result.status == "SUCCEEDED"  # a rejection is an answer, not a failed execution
     assert result.http_status == 422
-    assert result.states == ["CheckPromptToxicity", "IsPromptSafe", "PromptRejected"]
+    assert result.states[-4:] == [
+        "CheckPromptToxicity",
+        "IsPromptSafe",
+        "LeaveGenerationQueue",
+        "PromptRejected",
+    ]
     assert result.body["stage"] == "prompt"
     assert result.body["reason_code"] == "TOXIC_PROMPT"
     assert result.body["labels"] and all(0 <= label["score"] <= 1 for label in result.body["labels"])
@@ -125,7 +136,7 @@ def test_generation_is_retried_at_most_once(env: LocalEnvironment):
     inject_fault(env.standins_url, "sagemaker", "throttle", count=5)
     result = env.run({"prompt": BENIGN})
 
-    assert result.error == "GenerationFailed"
+    assert result.body["error"] == "Busy"
     assert result.state("GenerateImage").attempts == 2
 
 
@@ -139,7 +150,11 @@ def test_an_endpoint_that_fails_for_good_ends_in_generation_failed_with_nothing_
     assert result.http_status == 502
     assert result.body["error"] == "GenerationFailed"
     assert result.state("GenerateImage").attempts == 1  # a model error is not retried
-    assert result.states[-2:] == ["DiscardImageAfterGenerationError", "GenerationFailed"]
+    assert result.states[-3:] == [
+        "DiscardImageAfterGenerationError",
+        "WhyDidGenerationFail",
+        "GenerationFailed",
+    ]
     assert env.keys("staging/") == []
     assert env.keys("generated_images/") == []
 
@@ -189,7 +204,11 @@ def test_an_invalid_request_is_refused_with_400_before_any_service_is_called(
     assert result.status == "FAILED"
     assert result.http_status == 400
     assert result.body["error"] == "InvalidRequest"
-    assert result.states == ["CheckPromptToxicity", "RequestInvalid"]
+    assert result.states[-3:] == [
+        "CheckPromptToxicity",
+        "LeaveGenerationQueueAfterInvalidRequest",
+        "RequestInvalid",
+    ]
     assert result.state("CheckPromptToxicity").attempts == 1  # never retried
     assert env.dispatcher.calls_to("GenerateImage") == []
 

@@ -15,7 +15,8 @@ JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original d
 JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
 HARMFUL_ES = "eres un idiota inútil y te voy a hacer daño"
 HARMFUL_EN = "you are a worthless idiot and I will hurt you"
-REJECTED_AT_PROMPT = ["CheckPromptToxicity", "IsPromptSafe", "PromptRejected"]
+# The check, and the queue place given back before answering: no slot is ever taken.
+REJECTED_AT_PROMPT = ["CheckPromptToxicity", "IsPromptSafe", "LeaveGenerationQueue", "PromptRejected"]
 TRANSLATE = "TranslateText"
 ENDPOINT = "/invocations"
 
@@ -55,7 +56,7 @@ def test_a_harmful_spanish_prompt_is_rejected_on_its_translation_and_never_gener
     result = env.run({"prompt": HARMFUL_ES})
 
     assert result.http_status == 422
-    assert result.states == REJECTED_AT_PROMPT
+    assert result.states[-4:] == REJECTED_AT_PROMPT
     assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "TOXIC_PROMPT")
     assert "INSULT" in {label["name"] for label in result.body["labels"] if label["score"] > 0}
     assert result.body["labels"] == result.state("CheckPromptToxicity").output["prompt_check"]["labels"]
@@ -68,7 +69,7 @@ def test_a_prompt_the_stand_in_cannot_translate_is_refused_not_scored_as_english
     result = env.run({"prompt": "un jaguar dans la forêt amazonienne au lever du soleil"})
 
     assert result.http_status == 422
-    assert result.states == REJECTED_AT_PROMPT
+    assert result.states[-4:] == REJECTED_AT_PROMPT
     assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
     assert "could not be translated" in result.body["reason"]
     assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("fr", None)
@@ -86,7 +87,7 @@ def test_translate_failing_past_its_retry_rejects_the_request_and_nothing_is_gen
     result = env.run({"prompt": JAGUAR_ZH})
 
     assert result.http_status == 422
-    assert result.states == REJECTED_AT_PROMPT
+    assert result.states[-4:] == REJECTED_AT_PROMPT
     assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "UNSUPPORTED_LANGUAGE")
     assert result.body["translated_prompt"] is None
     assert len(env.service_calls(TRANSLATE)) == 2

@@ -54,6 +54,13 @@ INTERNAL_ERRORS = {
     "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
 }
 UNAVAILABLE_ERRORS = {
+    # A scale-to-zero endpoint whose inference component has no copy yet answers so.
+    "sagemaker": AwsError(
+        "ValidationError",
+        "Inference Component has no capacity to process this request. ApplicationAutoScaling may be "
+        "in-progress (if configured) or try to increase the capacity (injected fault).",
+        400,
+    ),
     "translate": AwsError(
         "ServiceUnavailableException", "The service is temporarily unavailable (injected fault).", 503
     ),

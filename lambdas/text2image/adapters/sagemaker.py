@@ -7,13 +7,14 @@ import binascii
 import json
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from text2image.adapters.errors import translate
 from text2image.errors import (
     EndpointNoCapacity,
     EndpointThrottled,
     EndpointUnavailable,
+    GenerationTimedOut,
     InvalidModelOutput,
     ModelError,
 )
@@ -53,6 +54,11 @@ class SdxlEndpointClient:
                 **self._target,
             )
             body = response["Body"].read()
+        except ReadTimeoutError:
+            # The caller's deadline, not an outage: retrying would not fit either.
+            raise GenerationTimedOut(
+                "The image model did not answer in the time this request allows"
+            ) from None
         except (ClientError, BotoCoreError) as error:
             if is_no_capacity(error):
                 raise EndpointNoCapacity("The image model is starting up (scaled to zero)") from None

@@ -1,0 +1,91 @@
+"""AcquireGenerationSlot: a place in the endpoint's queue on arrival, then a slot on it, or a refusal.
+
+`reserve` (the run's first state) joins the queue at once, so a burst is sorted
+in arrival order and the runs whose turn cannot come in time are refused before
+any other work; `acquire` (just before GenerateImage) takes the slot or waits.
+
+Replays are safe: a holder that already holds a live lease keeps it, a waiter
+keeps its place in the queue.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from text2image.adapters.dynamodb import SlotTable
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.config import AdmissionConfig
+from text2image.domain.admission import Admission, Decision, decide, slot_free_times
+from text2image.handlers.common import parse_step
+from text2image.models import AcquireSlotInput, SlotAdmission
+from text2image.observability import logger, observed_handler
+
+config = AdmissionConfig.from_env()
+slots = SlotTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.table, config.pool)
+
+
+def reserve(holder: str, started: float, now: float) -> Admission:
+    """Take a place in the queue on arrival, or refuse at once if its turn cannot come in time."""
+    slots.read()  # makes the pool's item if it is missing
+    slots.wait(holder, now)
+    return _decide(holder, started, now, admitted="queued")
+
+
+def acquire(holder: str, started: float, now: float) -> Admission:
+    """Take a slot now, or keep waiting while the turn still comes in time."""
+    pool = slots.read()
+    if pool.holds(holder, now) or _take(holder, now):
+        return Admission("acquired")
+    # Full: free the leases of runs that died (every one, not only the first), then try once more.
+    reclaimed = [slots.reclaim(dead, expiry) for dead, expiry in pool.expired(now).items()]
+    if any(reclaimed) and _take(holder, now):
+        return Admission("acquired")
+    slots.wait(holder, now)
+    return _decide(holder, started, now, admitted="wait")
+
+
+def _decide(holder: str, started: float, now: float, admitted: Decision) -> Admission:
+    pool = slots.read()
+    stale_before = now - config.run_budget_seconds
+    for stale, since in pool.stale_waiters(stale_before).items():
+        slots.forget_waiter(stale, since)  # so the item does not grow with runs that never left
+    latency = pool.latency_seconds or config.expected_generation_seconds
+    since = pool.waiters.get(holder, now)
+    admission = decide(
+        position=pool.queue_ahead(holder, since, stale_before=stale_before) + 1,
+        free_times=slot_free_times(pool.leases, config.capacity, config.lease_seconds, latency, now),
+        latency_seconds=latency,
+        now=now,
+        run_deadline=started + config.run_budget_seconds,
+        after_generation_seconds=config.after_generation_seconds,
+        admitted=admitted,
+    )
+    if admission.decision == "busy":
+        slots.leave(holder)
+    return admission
+
+
+def _take(holder: str, now: float) -> bool:
+    return slots.try_acquire(holder, config.capacity, now + config.lease_seconds)
+
+
+@observed_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse_step(AcquireSlotInput, event)
+    admit = reserve if step.mode == "reserve" else acquire
+    admission = admit(step.execution_id, step.execution_started.timestamp(), time.time())
+    logger.info(
+        "admission",
+        extra={"decision": admission.decision, "position": admission.position, "capacity": config.capacity},
+    )
+    return SlotAdmission(
+        decision=admission.decision,
+        position=admission.position,
+        expected_wait_seconds=round(admission.expected_wait_seconds, 1),
+        wait_seconds=config.poll_seconds if admission.decision == "wait" else 0,
+        retry_after=admission.retry_after,
+    ).model_dump(mode="json")

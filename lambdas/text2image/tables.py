@@ -1,0 +1,43 @@
+"""The DynamoDB tables, defined once for the CDK stack and the local environment.
+
+Pure Python: the CDK stack builds `aws_dynamodb.Table`s from these specs and the
+local environment calls moto's `CreateTable` with `create_table_arguments`, so
+the key schema and TTL attribute cannot drift between cloud and local.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    # Construct id in the stack, and the environment variable its name reaches the functions by.
+    construct_id: str
+    env_var: str
+    partition_key: str
+    # Items whose number in this attribute (epoch seconds) has passed are deleted by DynamoDB.
+    ttl_attribute: str | None
+    description: str
+
+    def create_table_arguments(self, table_name: str) -> dict[str, Any]:
+        """boto3 `create_table` arguments (on demand), as the stack declares the table."""
+        return {
+            "TableName": table_name,
+            "AttributeDefinitions": [{"AttributeName": self.partition_key, "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": self.partition_key, "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+
+
+# One item per endpoint: its leases (holder -> expiry) and its waiters (holder -> since).
+GENERATION_SLOTS = TableSpec(
+    construct_id="GenerationSlots",
+    env_var="SLOTS_TABLE",
+    partition_key="pool",
+    ttl_attribute=None,
+    description="The generation semaphore: who holds a slot on the SDXL endpoint, and who waits for one.",
+)
+
+TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS,)

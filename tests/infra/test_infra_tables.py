@@ -1,0 +1,57 @@
+"""The DynamoDB tables and who may touch them: one definition with the local environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from text2image.tables import GENERATION_SLOTS, TABLES
+
+
+@pytest.fixture(scope="module")
+def synth() -> Synth:
+    return synthesize(CUSTOM)
+
+
+def test_every_table_is_on_demand_with_recovery_encryption_and_the_shared_key(synth: Synth) -> None:
+    tables = [v["Properties"] for v in synth.resources("AWS::DynamoDB::Table").values()]
+    assert len(tables) == len(TABLES)
+    for spec, table in zip(TABLES, tables, strict=True):
+        local = spec.create_table_arguments("local")
+        assert table["KeySchema"] == local["KeySchema"]
+        assert table["AttributeDefinitions"] == local["AttributeDefinitions"]
+        assert table["BillingMode"] == local["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["SSESpecification"] == {"SSEEnabled": True}
+        if spec.ttl_attribute:
+            assert table["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
+
+
+def _table_statements(synth: Synth) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for logical_id, policy in synth.resources("AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(action.startswith("dynamodb:") for action in actions):
+                found.append((logical_id, statement))
+    return found
+
+
+def test_only_the_slot_functions_may_touch_the_slot_table_and_only_to_read_and_update(synth: Synth) -> None:
+    (table_id,) = [k for k in synth.resources("AWS::DynamoDB::Table") if GENERATION_SLOTS.construct_id in k]
+    statements = _table_statements(synth)
+    assert sorted(logical_id.split("Role")[0] for logical_id, _ in statements) == [
+        "FunctionsAcquireGenerationSlot",
+        "FunctionsReleaseGenerationSlot",
+    ]
+    for _, statement in statements:
+        assert sorted(statement["Action"]) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        assert statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+
+
+def test_the_capacity_reaches_the_semaphore_from_the_deploy_settings(synth: Synth) -> None:
+    # CUSTOM deploys two instances, each drawing one image at a time.
+    for name in ("AcquireGenerationSlot", "ReleaseGenerationSlot"):
+        assert synth.function(name)["Environment"]["Variables"]["GENERATION_CAPACITY"] == "2"
