@@ -18,6 +18,7 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -121,8 +122,10 @@ def local_api() -> Iterator[Post]:
     from workflow.local import LocalEnvironment
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # The handler's logger and metrics would print a JSON line per prompt.
-    quiet = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    # The handler's logger and metrics would print a JSON line per prompt (a refused
+    # translation is a WARNING): the harness reports outcomes itself.
+    quiet = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     with LocalEnvironment.running(environment=quiet) as env:
         yield api_client(Client(LocalApi(LocalBackend(env))))
 
