@@ -30,6 +30,7 @@ ORDINARY = [
     # Refused by the former stand-in (issue 11): colour words and ordinary nouns.
     "a white pawn attacking a black bishop",
     "red balls",
+    "a naked mole rat in its burrow",
     "a painting of black and white",
     "a full moon peeking through clouds at night",
     "a white country home with a wrap-around porch",

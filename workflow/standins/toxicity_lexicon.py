@@ -33,6 +33,9 @@ def _words(*words: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
 
 
+# Not the animal: "a naked mole rat" is a nature photo.
+NAKED = r"naked(?! mole[- ]rats?)"
+
 SLURS = (
     r"n[i1]gg(?:er|a|ah|uh)s?",
     r"f[a@]gg?(?:ot)?s?",
@@ -118,7 +121,7 @@ CUES: Mapping[str, re.Pattern[str]] = {
     "SEXUAL": _words(
         r"sex\w*",
         r"nude\w*",
-        r"naked",
+        NAKED,
         r"porn\w*",
         r"nsfw",
         r"topless",
@@ -540,7 +543,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "SEXUAL",
         _words(
-            r"naked",
+            NAKED,
             r"nude\w*",
             r"nudity",
             r"topless",
