@@ -12,10 +12,12 @@ process-wide, so a process runs one LocalEnvironment at a time.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -54,6 +56,33 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+
+
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def serialize_dynamodb_writes() -> None:
+    """DynamoDB applies each conditional write atomically; moto's backend checks the
+    condition and then writes with no lock, so two threads can both pass it (seen:
+    three holders of a two-slot semaphore under twelve threads). One lock around its
+    writes gives the local environment the atomicity the semaphore relies on."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_writes_serialized", False):
+        return
+    lock = threading.Lock()
+
+    def serialized(write: Any) -> Any:
+        @functools.wraps(write)
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return write(*args, **kwargs)
+
+        return locked
+
+    for name in _DYNAMODB_WRITES:
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._writes_serialized = True  # type: ignore[attr-defined]
 
 
 class RunResult(BaseModel):
@@ -139,6 +168,7 @@ class LocalEnvironment:
         # The engine logs every Fail state as an exception; here they are answers.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         self._set_environment({"MOTO_PORT": str(self._moto_port)})
+        serialize_dynamodb_writes()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
         requests.post(
