@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 SERVICE = "text2image"
 NAMESPACE = "Text2Image"
+# Admission to the endpoint (acquire_slot.py), read by the dashboard too.
+QUEUE_DEPTH_METRIC = "GenerationQueueDepth"
+SLOT_WAIT_METRIC = "SlotWaitSeconds"
+BUSY_REFUSALS_METRIC = "BusyRefusals"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

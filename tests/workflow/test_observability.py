@@ -6,10 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from repo_paths import LAMBDAS_DIR
+from tests.workflow.test_generation_slots import slot_table
+from text2image.observability import BUSY_REFUSALS_METRIC, QUEUE_DEPTH_METRIC, SLOT_WAIT_METRIC
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
@@ -57,6 +61,49 @@ def test_a_rejection_is_counted_by_stage_and_by_label(metrics_on, capfd):
     assert by_label, "no per-label rejection metric"
     assert {document["stage"] for document in by_label} == {"prompt"}
     assert {document["label"] for document in by_label} <= {label["name"] for label in result.body["labels"]}
+
+
+def metric_values(documents: list[dict], name: str) -> list[float]:
+    """Every value of one metric over the documents (a document holds a list when it was added twice)."""
+    values: list[float] = []
+    for document in documents:
+        value = document.get(name)
+        if value is not None:
+            values.extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def test_a_run_that_waited_for_its_slot_reports_the_wait_and_the_queue(metrics_on, capfd):
+    table = slot_table(metrics_on)
+    table.try_acquire("arn:holder", capacity=1, lease_expiry=time.time() + 60)
+    threading.Timer(2.0, table.release, args=("arn:holder",)).start()
+
+    result = metrics_on.run({"prompt": BENIGN})
+    assert result.http_status == 200
+
+    documents = emf_documents(capfd.readouterr().out)
+    (waited,) = metric_values(documents, SLOT_WAIT_METRIC)
+    assert 1.5 <= waited < 30  # from its place in the queue to the slot the holder gave back after 2 s
+    depths = metric_values(documents, QUEUE_DEPTH_METRIC)
+    assert depths[0] == 1  # itself, on arrival
+    assert depths[-1] == 0  # nobody left behind it once it took the slot
+    assert metric_values(documents, BUSY_REFUSALS_METRIC) == []
+
+
+def test_a_run_refused_for_a_full_queue_counts_a_busy_refusal_and_the_queue_it_saw(metrics_on, capfd):
+    table = slot_table(metrics_on)
+    now = time.time()
+    table.try_acquire("arn:holder", capacity=1, lease_expiry=now + 60)
+    for index in range(3):
+        table.wait(f"arn:waiter-{index}", now - 3 + index)
+
+    result = metrics_on.run({"prompt": BENIGN})
+    assert result.http_status == 503
+
+    documents = emf_documents(capfd.readouterr().out)
+    assert metric_values(documents, BUSY_REFUSALS_METRIC) == [1]
+    assert metric_values(documents, QUEUE_DEPTH_METRIC) == [4]  # three waiting, and itself
+    assert metric_values(documents, SLOT_WAIT_METRIC) == []
 
 
 def test_every_log_line_of_a_run_carries_its_execution_as_correlation_id(metrics_on, capfd):
