@@ -191,3 +191,73 @@ def test_with_tracing_off_a_handler_never_loads_the_xray_sdk(environment):
     )
     result = run_handler_process(code, ENDPOINT_NAME="e", IMAGE_BUCKET="bucket", **environment)
     assert result.stdout.split() == ["True", "False"]
+
+
+COLD_START_INVOCATION = """
+import gc, json
+import text2image.handlers.generate_image
+from text2image import observability
+
+after_import = gc.isenabled()
+
+@observability.observed_handler
+def handler(event, context):
+    return {"collecting": gc.isenabled()}
+
+class Context:
+    function_name = "Cold"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Cold"
+    memory_limit_in_mb = 128
+    function_version = "$LATEST"
+    aws_request_id = "r"
+    log_group_name = log_stream_name = ""
+
+first = handler({}, Context())
+print(json.dumps({
+    "after_import": after_import,
+    "in_first_call": first["collecting"],
+    "frozen": gc.get_freeze_count() > 0,
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"LAMBDA_TASK_ROOT": str(LAMBDAS_DIR)},
+            {"after_import": False, "in_first_call": True, "frozen": True},
+        ),
+        ({}, {"after_import": True, "in_first_call": True, "frozen": False}),
+        (
+            {"LAMBDA_TASK_ROOT": str(LAMBDAS_DIR), "AWS_SAM_LOCAL": "true"},
+            {"after_import": True, "in_first_call": True, "frozen": False},
+        ),
+    ],
+    ids=["lambda", "outside-lambda", "sam-local"],
+)
+def test_in_lambda_the_collector_is_paused_from_the_handler_import_to_its_first_call(environment, expected):
+    clean = {name: "" for name in ("LAMBDA_TASK_ROOT", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE")}
+    result = run_handler_process(
+        COLD_START_INVOCATION,
+        ENDPOINT_NAME="e",
+        IMAGE_BUCKET="bucket",
+        POWERTOOLS_TRACE_DISABLED="true",
+        **{**clean, **environment},
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == expected
+
+
+def test_the_check_toxicity_api_ends_the_pause_on_its_first_call_too():
+    code = COLD_START_INVOCATION.replace(
+        "import text2image.handlers.generate_image", "import text2image.handlers.check_toxicity_api as api"
+    ).replace(
+        "first = handler({}, Context())",
+        "first = {'collecting': None}; api.handler("
+        "{'path': '/nowhere', 'httpMethod': 'GET', 'requestContext': {}, 'headers': {}}, Context())",
+    )
+    result = run_handler_process(
+        code, POWERTOOLS_TRACE_DISABLED="true", LAMBDA_TASK_ROOT=str(LAMBDAS_DIR), AWS_SAM_LOCAL=""
+    )
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert (outcome["after_import"], outcome["frozen"]) == (False, True)
