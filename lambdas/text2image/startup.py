@@ -56,4 +56,5 @@ def resumes_collection(handler: Callable[..., Any]) -> Callable[..., Any]:
         end_cold_start()
         return handler(event, context)
 
+    invoke.ends_cold_start = True  # type: ignore[attr-defined]
     return invoke

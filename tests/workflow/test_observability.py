@@ -13,6 +13,7 @@ import pytest
 
 from repo_paths import LAMBDAS_DIR
 from tests.workflow.test_generation_slots import slot_table
+from text2image.catalogue import FUNCTIONS
 from text2image.observability import BUSY_REFUSALS_METRIC, QUEUE_DEPTH_METRIC, SLOT_WAIT_METRIC
 from workflow.local import LocalEnvironment
 
@@ -261,3 +262,10 @@ def test_the_check_toxicity_api_ends_the_pause_on_its_first_call_too():
     )
     outcome = json.loads(result.stdout.splitlines()[-1])
     assert (outcome["after_import"], outcome["frozen"]) == (False, True)
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in FUNCTIONS])
+def test_every_function_ends_the_cold_start_pause_when_first_called(env: LocalEnvironment, name: str):
+    # A handler that never did would leave its container without a garbage collector.
+    handler = env.dispatcher._handler(name)
+    assert getattr(handler, "ends_cold_start", False), f"{name} is not wrapped by resumes_collection"
