@@ -6,8 +6,9 @@ each pair gives one ratio, and the median of the ratios is printed. Pairing keep
 the ratio meaningful on a machine whose speed drifts. The target, each handler
 at most 1.3x the bare one, is printed beside the figures and never asserted.
 
-Tracing is off, as outside Lambda; with it on, the X-Ray SDK loads at cold start
-because it is then needed.
+The environment is Lambda's (`LAMBDA_TASK_ROOT` set, so the garbage collector is
+paused during the import as it is there: text2image/startup.py) with tracing off;
+with it on, the X-Ray SDK loads at cold start because it is then needed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "ENDPOINT_NAME": "bench-endpoint",
     "IMAGE_BUCKET": "bench-bucket",
+    "SLOTS_TABLE": "bench-slots",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    # As in Lambda (handlers/__init__.py pauses the garbage collector there).
+    "LAMBDA_TASK_ROOT": str(LAMBDAS_DIR),
     "PYTHONPATH": str(LAMBDAS_DIR),
 }
 

@@ -5,7 +5,8 @@ metric filter on a log the stack already writes:
 - answers by route and HTTP status: a filter on the API's access log (one
   `Responses` metric per status, so a status a new outcome row or route adds,
   e.g. 503 or 429, appears on the graph with no edit here);
-- rejections by stage and label: the functions' EMF metrics (observability.py);
+- rejections by stage and label, and admission to the endpoint (queue depth,
+  wait for a slot, busy refusals): the functions' EMF metrics (observability.py);
 - service throttling and model errors as the workflow saw them: a filter on the
   execution log for each error class the ASL retries or catches (errors.py).
 """
@@ -29,8 +30,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from text2image.catalogue import FUNCTIONS
-from text2image.contract import Stage
-from text2image.observability import NAMESPACE, SERVICE, rejection_metric_name
+from text2image.contract import INVALID_REQUEST_ERROR, OUTCOME_RULES, Decision, Stage
+from text2image.observability import (
+    BUSY_REFUSALS_METRIC,
+    NAMESPACE,
+    QUEUE_DEPTH_METRIC,
+    SERVICE,
+    SLOT_WAIT_METRIC,
+    rejection_metric_name,
+)
 
 from .endpoint import VARIANT
 
@@ -44,9 +52,18 @@ THROTTLE_ERRORS: tuple[str, ...] = (
     "StorageThrottled",
 )
 MODEL_ERRORS: tuple[str, ...] = ("ModelError", "InvalidModelOutput")
-# A scaled-to-zero endpoint refusing while a copy starts (minInstances=0): expected, not a failure.
+# A scaled-to-zero endpoint refusing while a copy starts (minInstances=0): expected, not a
+# failure. The ASL answers it 503 Busy from a Pass state (EndpointStarting), so the run succeeds.
 CAPACITY_ERRORS: tuple[str, ...] = ("EndpointNoCapacity",)
 RESPONSES_METRIC = "Responses"
+# The HTTP status of a deliberate refusal for lack of capacity (503 Busy with Retry-After):
+# an answer, not a server error, so the 5xx-rate alarm leaves it out.
+BUSY_STATUSES: tuple[int, ...] = tuple(
+    sorted({rule.http_status for rule in OUTCOME_RULES if rule.output_status == Decision.BUSY})
+)
+BUSY_RESPONSES_METRIC = "BusyResponses"
+# A run that ends failed because the request was invalid: a 400, not a failure of the service.
+INVALID_REQUESTS_METRIC = "InvalidRequestRuns"
 WORKFLOW_ERRORS_METRIC = "WorkflowErrors"
 SAGEMAKER_ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
 
@@ -89,6 +106,7 @@ class Monitoring(Construct):
         self.namespace = f"{NAMESPACE}/{Stack.of(self).stack_name}"
         self._responses_filter(access_logs)
         self._workflow_error_filters(execution_logs)
+        self._invalid_request_filter(execution_logs)
 
         self.topic = self._topic(alarm_email)
         self.alarms = self._alarms(rest_api, state_machine, endpoint_name)
@@ -127,6 +145,19 @@ class Monitoring(Construct):
             metric_value="1",
             dimensions={"route": "$.resourcePath", "status": "$.status"},
         )
+        # The same answers without dimensions, for the 5xx-rate alarm (an alarm cannot SEARCH).
+        # The access log writes `status` as a string.
+        logs.MetricFilter(
+            self,
+            "BusyResponsesFilter",
+            log_group=access_logs,
+            filter_pattern=logs.FilterPattern.any(
+                *(logs.FilterPattern.string_value("$.status", "=", str(status)) for status in BUSY_STATUSES)
+            ),
+            metric_namespace=self.namespace,
+            metric_name=BUSY_RESPONSES_METRIC,
+            metric_value="1",
+        )
 
     def _workflow_error_filters(self, execution_logs: logs.ILogGroup) -> None:
         # Lambda task failures are logged with the error's class name in
@@ -142,6 +173,27 @@ class Monitoring(Construct):
                 metric_value="1",
                 dimensions={"error": "$.details.error"},
             )
+
+    def _invalid_request_filter(self, execution_logs: logs.ILogGroup) -> None:
+        # One event per run that ended failed with InvalidRequest (answered 400).
+        logs.MetricFilter(
+            self,
+            "InvalidRequestRunsFilter",
+            log_group=execution_logs,
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.type", "=", "ExecutionFailed"),
+                logs.FilterPattern.string_value("$.details.error", "=", INVALID_REQUEST_ERROR),
+            ),
+            metric_namespace=self.namespace,
+            metric_name=INVALID_REQUESTS_METRIC,
+            metric_value="1",
+        )
+
+    def derived(self, metric_name: str) -> cloudwatch.Metric:
+        """A metric of this stack's own filters, without dimensions."""
+        return cloudwatch.Metric(
+            namespace=self.namespace, metric_name=metric_name, statistic="Sum", period=PERIOD
+        )
 
     def workflow_error(self, error: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -165,12 +217,12 @@ class Monitoring(Construct):
     # --- The functions' EMF metrics ------------------------------------------
 
     @staticmethod
-    def emf(metric_name: str, label: str | None = None) -> cloudwatch.Metric:
+    def emf(metric_name: str, label: str | None = None, statistic: str = "Sum") -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name=metric_name,
             dimensions_map={"service": SERVICE},
-            statistic="Sum",
+            statistic=statistic,
             period=PERIOD,
             label=label or metric_name,
         )
@@ -208,13 +260,19 @@ class Monitoring(Construct):
         self, rest_api: apigw.RestApi, state_machine: sfn.StateMachine, endpoint_name: str
     ) -> dict[str, cloudwatch.Alarm]:
         t = self.thresholds
+        # 503 Busy is a deliberate answer (Retry-After), not a server error.
+        server_errors = "FILL(errors, 0) - FILL(busy, 0)"
         server_error_rate = cloudwatch.MathExpression(
-            expression=f"IF(requests >= {t.min_requests}, 100 * FILL(errors, 0) / requests, 0)",
+            expression=(
+                f"IF(requests >= {t.min_requests} AND ({server_errors}) > 0, "
+                f"100 * ({server_errors}) / requests, 0)"
+            ),
             using_metrics={
                 "errors": rest_api.metric_server_error(period=PERIOD, statistic="Sum"),
+                "busy": self.derived(BUSY_RESPONSES_METRIC),
                 "requests": rest_api.metric_count(period=PERIOD, statistic="Sum"),
             },
-            label="5xx, % of requests",
+            label="5xx other than 503 Busy, % of requests",
             period=PERIOD,
         )
         model_errors = cloudwatch.MathExpression(
@@ -226,17 +284,19 @@ class Monitoring(Construct):
             label="Model errors (endpoint 5xx + ModelError in the workflow)",
             period=PERIOD,
         )
-        # A run refused while a scaled-to-zero endpoint starts is not a failure to wake anyone for.
-        ended_badly = "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0) - FILL(noCapacity, 0)"
+        # Busy refusals (a full queue, a throttled or scaled-to-zero endpoint) end in
+        # Pass states: those runs succeed and are not counted here. A run failed for an
+        # invalid request is answered 400: not a failure to wake anyone for.
+        ended_badly = "FILL(failed, 0) - FILL(invalid, 0) + FILL(timedOut, 0) + FILL(aborted, 0)"
         failed = cloudwatch.MathExpression(
             expression=f"IF(({ended_badly}) > 0, {ended_badly}, 0)",
             using_metrics={
                 "failed": state_machine.metric_failed(period=PERIOD, statistic="Sum"),
+                "invalid": self.derived(INVALID_REQUESTS_METRIC),
                 "timedOut": state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
                 "aborted": state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
-                "noCapacity": self.workflow_error("EndpointNoCapacity"),
             },
-            label="Failed, timed-out and aborted runs (not counting no-capacity refusals)",
+            label="Failed, timed-out and aborted runs (not invalid requests, not 503 Busy)",
             period=PERIOD,
         )
         specs: dict[str, tuple[cloudwatch.IMetric, float, int, str]] = {
@@ -409,6 +469,19 @@ class Monitoring(Construct):
             graph(
                 "Throttled calls seen by the workflow (before retries)",
                 [self.workflow_error(error) for error in THROTTLE_ERRORS],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Admission to the endpoint: queue depth and busy refusals; wait for a slot (s)",
+                [
+                    self.emf(QUEUE_DEPTH_METRIC, "queue depth (max)", "Maximum"),
+                    self.emf(BUSY_REFUSALS_METRIC, "busy refusals (503)"),
+                ],
+                right=[
+                    self.emf(SLOT_WAIT_METRIC, f"slot wait {statistic}", statistic)
+                    for statistic in ("p50", "p95")
+                ],
             ),
         )
         self.dashboard.add_widgets(*(alarm_widget(name) for name in self.alarms))

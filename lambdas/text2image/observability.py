@@ -17,6 +17,8 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import strtobool
 
+from text2image.startup import resumes_collection, running_in_lambda
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 SERVICE = "text2image"
 NAMESPACE = "Text2Image"
+# Admission to the endpoint (acquire_slot.py), read by the dashboard too.
+QUEUE_DEPTH_METRIC = "GenerationQueueDepth"
+SLOT_WAIT_METRIC = "SlotWaitSeconds"
+BUSY_REFUSALS_METRIC = "BusyRefusals"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
@@ -34,9 +40,7 @@ def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     unless POWERTOOLS_TRACE_DISABLED is true."""
     if strtobool(environ.get(constants.TRACER_DISABLED_ENV, "false")):
         return False
-    in_lambda = bool(environ.get(constants.LAMBDA_TASK_ROOT_ENV))
-    emulated = bool(environ.get(constants.SAM_LOCAL_ENV) or environ.get(constants.CHALICE_LOCAL_ENV))
-    return in_lambda and not emulated
+    return running_in_lambda(environ)
 
 
 def _build_tracer() -> Tracer | None:
@@ -65,8 +69,9 @@ def traced(method: Function) -> Function:
 
 def observed_handler(handler: Handler) -> Handler:
     """Every state's handler: Lambda context in the logs, an X-Ray segment, and
-    its metrics flushed as one EMF document per invocation."""
-    return logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler)))
+    its metrics flushed as one EMF document per invocation; the first call ends
+    the cold start's pause of the garbage collector (startup.py)."""
+    return resumes_collection(logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler))))
 
 
 def rejection_metric_name(stage: str) -> str:

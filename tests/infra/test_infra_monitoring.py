@@ -8,12 +8,25 @@ from typing import Any
 
 import pytest
 
-from cdk.text2image_cdk.monitoring import CAPACITY_ERRORS, MODEL_ERRORS, THROTTLE_ERRORS, AlarmThresholds
+from cdk.text2image_cdk.monitoring import (
+    BUSY_STATUSES,
+    CAPACITY_ERRORS,
+    MODEL_ERRORS,
+    THROTTLE_ERRORS,
+    AlarmThresholds,
+)
+from repo_paths import ASL_FILE
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
-from text2image.contract import Stage
-from text2image.observability import NAMESPACE, rejection_metric_name
+from text2image.contract import OUTCOME_RULES, Decision, Stage
+from text2image.observability import (
+    BUSY_REFUSALS_METRIC,
+    NAMESPACE,
+    QUEUE_DEPTH_METRIC,
+    SLOT_WAIT_METRIC,
+    rejection_metric_name,
+)
 
 WITH_EMAIL = {**CUSTOM, "alarmEmail": "ops@example.com"}
 
@@ -99,6 +112,52 @@ def test_requests_by_status_come_from_a_filter_on_the_access_log_fields_the_stag
     (row,) = plotted(widget(synth, "Requests by route and HTTP status"))
     namespace = transformation["MetricNamespace"]
     assert row[0].startswith(f"SEARCH('{{{namespace},route,status}} MetricName=\"Responses\"'")
+
+
+def metric_filter(synth: Synth, metric_name: str) -> dict[str, Any]:
+    (found,) = [
+        v["Properties"]
+        for v in synth.resources("AWS::Logs::MetricFilter").values()
+        if v["Properties"]["MetricTransformations"][0]["MetricName"] == metric_name
+    ]
+    return found
+
+
+def test_admission_is_plotted_queue_depth_busy_refusals_and_slot_wait_p50_p95(synth: Synth) -> None:
+    properties = widget(synth, "Admission to the endpoint")
+    rows = {row[1]: row for row in plotted(properties)}
+    assert set(rows) == {QUEUE_DEPTH_METRIC, BUSY_REFUSALS_METRIC, SLOT_WAIT_METRIC}
+    for row in properties["metrics"]:
+        assert row[:4] == [NAMESPACE, row[1], "service", "text2image"]
+    statistics = {
+        (row[1], row[-1].get("stat", "Average"), row[-1].get("yAxis", "left"))
+        for row in properties["metrics"]
+    }
+    assert statistics == {
+        (QUEUE_DEPTH_METRIC, "Maximum", "left"),
+        (BUSY_REFUSALS_METRIC, "Sum", "left"),
+        (SLOT_WAIT_METRIC, "p50", "right"),
+        (SLOT_WAIT_METRIC, "p95", "right"),
+    }
+
+
+def test_every_503_the_api_answers_is_a_deliberate_busy_refusal_counted_apart(synth: Synth) -> None:
+    assert BUSY_STATUSES == (503,)
+    for rule in OUTCOME_RULES:
+        if rule.http_status in BUSY_STATUSES:
+            assert (rule.execution_status, rule.output_status) == ("SUCCEEDED", Decision.BUSY)
+    busy = metric_filter(synth, "BusyResponses")
+    assert busy["LogGroupName"] == {"Ref": logical_id(synth, "AWS::Logs::LogGroup", "ApiAccessLogs")}
+    assert busy["FilterPattern"] == '{ $.status = "503" }'
+    assert "Dimensions" not in busy["MetricTransformations"][0]  # an alarm reads it
+
+
+def test_the_endpoint_busy_and_starting_answers_end_the_run_successfully() -> None:
+    # So ExecutionsFailed never counts them, and the alarm needs no correction for them.
+    states = json.loads(ASL_FILE.read_text())["States"]
+    for name in ("EndpointBusy", "EndpointStarting", "GenerationBusy"):
+        assert states[name]["Type"] == "Pass" and states[name].get("End") is True, name
+        assert states[name]["Parameters"]["status"] == Decision.BUSY, name
 
 
 def test_rejections_are_plotted_by_stage_and_by_label_from_the_functions_emf_metrics(synth: Synth) -> None:
@@ -213,8 +272,13 @@ def test_alarm_thresholds(synth: Synth) -> None:
 
     rate = found["ServerErrorRate"]
     expression = next(q for q in rate["Metrics"] if "Expression" in q)["Expression"]
-    assert expression == "IF(requests >= 5, 100 * FILL(errors, 0) / requests, 0)"
+    # 503 Busy answers are taken out of the 5xx count.
+    assert expression == (
+        "IF(requests >= 5 AND (FILL(errors, 0) - FILL(busy, 0)) > 0, "
+        "100 * (FILL(errors, 0) - FILL(busy, 0)) / requests, 0)"
+    )
     assert metric_of(rate, "errors")["MetricName"] == "5XXError"
+    assert metric_of(rate, "busy")["MetricName"] == "BusyResponses"
     assert rate["Threshold"] == defaults.server_error_percent
 
     model = found["EndpointModelErrors"]
@@ -228,10 +292,18 @@ def test_alarm_thresholds(synth: Synth) -> None:
         "ExecutionsTimedOut",
         "ExecutionsAborted",
     }
-    # Runs refused while a scaled-to-zero endpoint starts are not counted as failures.
-    assert metric_of(failed, "noCapacity")["Dimensions"] == [{"Name": "error", "Value": "EndpointNoCapacity"}]
+    # Runs answered 400 for an invalid request are taken out; nothing else is, since a
+    # busy or starting endpoint ends the run successfully (503 from a Pass state).
+    assert metric_of(failed, "invalid")["MetricName"] == "InvalidRequestRuns"
+    assert "noCapacity" not in metric_of(failed)
     expression = next(q for q in failed["Metrics"] if "Expression" in q)["Expression"]
-    assert "- FILL(noCapacity, 0)" in expression
+    ended_badly = "FILL(failed, 0) - FILL(invalid, 0) + FILL(timedOut, 0) + FILL(aborted, 0)"
+    assert expression == f"IF(({ended_badly}) > 0, {ended_badly}, 0)"
+    invalid = metric_filter(synth, "InvalidRequestRuns")
+    assert invalid["LogGroupName"] == {"Ref": logical_id(synth, "AWS::Logs::LogGroup", "WorkflowExecutions")}
+    assert (
+        invalid["FilterPattern"] == '{ ($.type = "ExecutionFailed") && ($.details.error = "InvalidRequest") }'
+    )
 
     rejection = found["RejectionRate"]
     assert {metric_of(rejection, "checked")["MetricName"]} == {"PromptsChecked"}

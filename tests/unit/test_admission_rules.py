@@ -47,6 +47,13 @@ def test_the_queue_position_counts_only_earlier_live_waiters():
     assert pool.queue_ahead("me", 12.0, stale_before=5.0) == 2
 
 
+def test_the_queue_depth_counts_live_waiters_and_can_leave_one_out():
+    pool = SlotPool(leases={}, waiters={"old": 1.0, "a": 50.0, "b": 51.0}, latency_seconds=6)
+    assert pool.queue_depth(stale_before=10.0) == 2
+    assert pool.queue_depth(stale_before=10.0, without="a") == 1
+    assert pool.queue_depth(stale_before=50.0) == 1
+
+
 def test_waiters_older_than_a_run_can_last_are_stale():
     pool = SlotPool(leases={}, waiters={"old": 1.0, "new": 50.0}, latency_seconds=6)
     assert pool.stale_waiters(stale_before=20.0) == {"old": 1.0}

@@ -6,10 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from repo_paths import LAMBDAS_DIR
+from tests.workflow.test_generation_slots import slot_table
+from text2image.catalogue import FUNCTIONS
+from text2image.observability import BUSY_REFUSALS_METRIC, QUEUE_DEPTH_METRIC, SLOT_WAIT_METRIC
 from workflow.local import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
@@ -57,6 +62,49 @@ def test_a_rejection_is_counted_by_stage_and_by_label(metrics_on, capfd):
     assert by_label, "no per-label rejection metric"
     assert {document["stage"] for document in by_label} == {"prompt"}
     assert {document["label"] for document in by_label} <= {label["name"] for label in result.body["labels"]}
+
+
+def metric_values(documents: list[dict], name: str) -> list[float]:
+    """Every value of one metric over the documents (a document holds a list when it was added twice)."""
+    values: list[float] = []
+    for document in documents:
+        value = document.get(name)
+        if value is not None:
+            values.extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def test_a_run_that_waited_for_its_slot_reports_the_wait_and_the_queue(metrics_on, capfd):
+    table = slot_table(metrics_on)
+    table.try_acquire("arn:holder", capacity=1, lease_expiry=time.time() + 60)
+    threading.Timer(2.0, table.release, args=("arn:holder",)).start()
+
+    result = metrics_on.run({"prompt": BENIGN})
+    assert result.http_status == 200
+
+    documents = emf_documents(capfd.readouterr().out)
+    (waited,) = metric_values(documents, SLOT_WAIT_METRIC)
+    assert 1.5 <= waited < 30  # from its place in the queue to the slot the holder gave back after 2 s
+    depths = metric_values(documents, QUEUE_DEPTH_METRIC)
+    assert depths[0] == 1  # itself, on arrival
+    assert depths[-1] == 0  # nobody left behind it once it took the slot
+    assert metric_values(documents, BUSY_REFUSALS_METRIC) == []
+
+
+def test_a_run_refused_for_a_full_queue_counts_a_busy_refusal_and_the_queue_it_saw(metrics_on, capfd):
+    table = slot_table(metrics_on)
+    now = time.time()
+    table.try_acquire("arn:holder", capacity=1, lease_expiry=now + 60)
+    for index in range(3):
+        table.wait(f"arn:waiter-{index}", now - 3 + index)
+
+    result = metrics_on.run({"prompt": BENIGN})
+    assert result.http_status == 503
+
+    documents = emf_documents(capfd.readouterr().out)
+    assert metric_values(documents, BUSY_REFUSALS_METRIC) == [1]
+    assert metric_values(documents, QUEUE_DEPTH_METRIC) == [4]  # three waiting, and itself
+    assert metric_values(documents, SLOT_WAIT_METRIC) == []
 
 
 def test_every_log_line_of_a_run_carries_its_execution_as_correlation_id(metrics_on, capfd):
@@ -144,3 +192,80 @@ def test_with_tracing_off_a_handler_never_loads_the_xray_sdk(environment):
     )
     result = run_handler_process(code, ENDPOINT_NAME="e", IMAGE_BUCKET="bucket", **environment)
     assert result.stdout.split() == ["True", "False"]
+
+
+COLD_START_INVOCATION = """
+import gc, json
+import text2image.handlers.generate_image
+from text2image import observability
+
+after_import = gc.isenabled()
+
+@observability.observed_handler
+def handler(event, context):
+    return {"collecting": gc.isenabled()}
+
+class Context:
+    function_name = "Cold"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Cold"
+    memory_limit_in_mb = 128
+    function_version = "$LATEST"
+    aws_request_id = "r"
+    log_group_name = log_stream_name = ""
+
+first = handler({}, Context())
+print(json.dumps({
+    "after_import": after_import,
+    "in_first_call": first["collecting"],
+    "frozen": gc.get_freeze_count() > 0,
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"LAMBDA_TASK_ROOT": str(LAMBDAS_DIR)},
+            {"after_import": False, "in_first_call": True, "frozen": True},
+        ),
+        ({}, {"after_import": True, "in_first_call": True, "frozen": False}),
+        (
+            {"LAMBDA_TASK_ROOT": str(LAMBDAS_DIR), "AWS_SAM_LOCAL": "true"},
+            {"after_import": True, "in_first_call": True, "frozen": False},
+        ),
+    ],
+    ids=["lambda", "outside-lambda", "sam-local"],
+)
+def test_in_lambda_the_collector_is_paused_from_the_handler_import_to_its_first_call(environment, expected):
+    clean = {name: "" for name in ("LAMBDA_TASK_ROOT", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE")}
+    result = run_handler_process(
+        COLD_START_INVOCATION,
+        ENDPOINT_NAME="e",
+        IMAGE_BUCKET="bucket",
+        POWERTOOLS_TRACE_DISABLED="true",
+        **{**clean, **environment},
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == expected
+
+
+def test_the_check_toxicity_api_ends_the_pause_on_its_first_call_too():
+    code = COLD_START_INVOCATION.replace(
+        "import text2image.handlers.generate_image", "import text2image.handlers.check_toxicity_api as api"
+    ).replace(
+        "first = handler({}, Context())",
+        "first = {'collecting': None}; api.handler("
+        "{'path': '/nowhere', 'httpMethod': 'GET', 'requestContext': {}, 'headers': {}}, Context())",
+    )
+    result = run_handler_process(
+        code, POWERTOOLS_TRACE_DISABLED="true", LAMBDA_TASK_ROOT=str(LAMBDAS_DIR), AWS_SAM_LOCAL=""
+    )
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert (outcome["after_import"], outcome["frozen"]) == (False, True)
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in FUNCTIONS])
+def test_every_function_ends_the_cold_start_pause_when_first_called(env: LocalEnvironment, name: str):
+    # A handler that never did would leave its container without a garbage collector.
+    handler = env.dispatcher._handler(name)
+    assert getattr(handler, "ends_cold_start", False), f"{name} is not wrapped by resumes_collection"

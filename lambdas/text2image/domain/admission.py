@@ -36,6 +36,10 @@ class SlotPool:
         """Waiters whose run must have ended by now (timed out or died) without leaving."""
         return {holder: since for holder, since in self.waiters.items() if since <= stale_before}
 
+    def queue_depth(self, stale_before: float, without: str = "") -> int:
+        """Runs still waiting for a slot, leaving out `without`."""
+        return sum(1 for other, since in self.waiters.items() if other != without and stale_before < since)
+
     def queue_ahead(self, holder: str, since: float, stale_before: float) -> int:
         """Waiters that came before this one and are still waiting."""
         return sum(

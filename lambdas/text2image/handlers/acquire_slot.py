@@ -14,15 +14,23 @@ import time
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from text2image.adapters.dynamodb import SlotTable
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.config import AdmissionConfig
-from text2image.domain.admission import Admission, Decision, decide, slot_free_times
+from text2image.domain.admission import Admission, Decision, SlotPool, decide, slot_free_times
 from text2image.handlers.common import parse_step
 from text2image.models import AcquireSlotInput, SlotAdmission
-from text2image.observability import logger, observed_handler
+from text2image.observability import (
+    BUSY_REFUSALS_METRIC,
+    QUEUE_DEPTH_METRIC,
+    SLOT_WAIT_METRIC,
+    logger,
+    metrics,
+    observed_handler,
+)
 
 config = AdmissionConfig.from_env()
 slots = SlotTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.table, config.pool)
@@ -38,12 +46,14 @@ def reserve(holder: str, started: float, now: float) -> Admission:
 def acquire(holder: str, started: float, now: float) -> Admission:
     """Take a slot now, or keep waiting while the turn still comes in time."""
     pool = slots.read()
-    if pool.holds(holder, now) or _take(holder, now):
+    if pool.holds(holder, now):  # a replay: counted when it was taken
         return Admission("acquired")
+    if _take(holder, now):
+        return _acquired(pool, holder, now)
     # Full: free the leases of runs that died (every one, not only the first), then try once more.
     reclaimed = [slots.reclaim(dead, expiry) for dead, expiry in pool.expired(now).items()]
     if any(reclaimed) and _take(holder, now):
-        return Admission("acquired")
+        return _acquired(pool, holder, now)
     slots.wait(holder, now)
     return _decide(holder, started, now, admitted="wait")
 
@@ -64,9 +74,23 @@ def _decide(holder: str, started: float, now: float, admitted: Decision) -> Admi
         after_generation_seconds=config.after_generation_seconds,
         admitted=admitted,
     )
+    _count_queue(pool.queue_depth(stale_before))
     if admission.decision == "busy":
         slots.leave(holder)
+        metrics.add_metric(name=BUSY_REFUSALS_METRIC, unit=MetricUnit.Count, value=1)
     return admission
+
+
+def _acquired(pool: SlotPool, holder: str, now: float) -> Admission:
+    """Taken: how long the run waited since it took its place, and how many still wait."""
+    since = pool.waiters.get(holder, now)
+    metrics.add_metric(name=SLOT_WAIT_METRIC, unit=MetricUnit.Seconds, value=max(0.0, now - since))
+    _count_queue(pool.queue_depth(now - config.run_budget_seconds, without=holder))
+    return Admission("acquired")
+
+
+def _count_queue(depth: int) -> None:
+    metrics.add_metric(name=QUEUE_DEPTH_METRIC, unit=MetricUnit.Count, value=depth)
 
 
 def _take(holder: str, now: float) -> bool:

@@ -19,6 +19,7 @@ from text2image.errors import ComprehendThrottled, ComprehendUnavailable, Workfl
 from text2image.handlers.common import describe
 from text2image.observability import logger, metrics, traced, traced_handler
 from text2image.prompt_check import check_prompt
+from text2image.startup import resumes_collection
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
@@ -74,6 +75,7 @@ def check_failed(error: WorkflowError) -> Response:
     return error_response(502, "PromptCheckFailed", "The prompt could not be checked. Try again later.")
 
 
+@resumes_collection
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @traced_handler
 @metrics.log_metrics
