@@ -16,6 +16,7 @@ from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image.catalogue import FUNCTIONS
 from text2image.config import ConfigurationError
+from text2image.domain.jobs import JOB_TIMEOUT_SECONDS, job_definition
 from text2image.domain.taxonomy import MODERATION_CATEGORIES
 
 EXISTING = {
@@ -81,19 +82,32 @@ def test_state_machine_is_express_with_logging_all_execution_data_and_tracing(te
 
 
 def test_state_machine_runs_the_asl_file_with_each_placeholder_bound_to_its_function(synth: Synth) -> None:
-    _, machine = synth.one("AWS::StepFunctions::StateMachine")
-    properties = machine["Properties"]
-    assert properties["DefinitionString"] == ASL_FILE.read_text()
-    substitutions = properties["DefinitionSubstitutions"]
-    expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
-    assert set(substitutions) == set(expected)
-    for placeholder, name in expected.items():
-        logical_id = substitutions[placeholder]["Fn::GetAtt"][0]
-        assert logical_id.startswith(f"Functions{name}") and "Role" not in logical_id
+    machines = {k: v["Properties"] for k, v in synth.resources("AWS::StepFunctions::StateMachine").items()}
+    assert sorted(k.rstrip("0123456789ABCDEF") for k in machines) == [
+        "WorkflowJobStateMachine",
+        "WorkflowStateMachine",
+    ]
+    for logical_id, properties in machines.items():
+        if logical_id.startswith("WorkflowJobStateMachine"):
+            # The job machine: the same file, only its TimeoutSeconds changed.
+            assert properties["DefinitionString"] == job_definition(ASL_FILE.read_text())
+            assert json.loads(properties["DefinitionString"])["TimeoutSeconds"] == JOB_TIMEOUT_SECONDS
+        else:
+            assert properties["DefinitionString"] == ASL_FILE.read_text()
+        substitutions = properties["DefinitionSubstitutions"]
+        expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
+        assert set(substitutions) == set(expected)
+        for placeholder, name in expected.items():
+            function_id = substitutions[placeholder]["Fn::GetAtt"][0]
+            assert function_id.startswith(f"Functions{name}") and "Role" not in function_id
 
 
 def test_workflow_role_may_invoke_only_its_own_functions(synth: Synth) -> None:
-    invokes = [s for _, s in statements(synth) if "lambda:InvokeFunction" in as_list(s["Action"])]
+    invokes = [
+        s
+        for policy, s in statements(synth)
+        if "lambda:InvokeFunction" in as_list(s["Action"]) and policy.startswith("Workflow")
+    ]
     assert len(invokes) == 1
     targets = {resource["Fn::GetAtt"][0] for resource in invokes[0]["Resource"]}
     functions = synth.resources("AWS::Lambda::Function")
