@@ -253,3 +253,31 @@ def test_different_keys_are_different_jobs(api, env):
     assert first.json["job_id"] != second.json["job_id"]
     for response in (first, second):
         poll_until_done(api, response.json["status_url"])
+
+
+def test_a_job_waits_for_a_slot_where_a_sync_request_is_refused(api, env):
+    from text2image.adapters.dynamodb import SlotTable
+    from workflow.local import ENDPOINT_NAME
+
+    # Another run has just taken the only slot and is expected to need 20 s.
+    env.configure("AcquireGenerationSlot", EXPECTED_GENERATION_SECONDS="20")
+    slots = SlotTable(env.dynamodb, TABLE_NAMES["SLOTS_TABLE"], ENDPOINT_NAME)
+    slots.read()
+    assert slots.try_acquire("arn:test:another-run", 1, time.time() + 60)
+
+    sync = api.post("/api/generate", json={"prompt": BENIGN})
+    assert sync.status_code == 503  # 20 s wait + 20 s generation do not fit in 28 s
+
+    job = submit(api, {"prompt": BENIGN})
+    deadline = time.monotonic() + 30
+    while not any(
+        call.event.get("mode") == "acquire" for call in env.dispatcher.calls_to("AcquireGenerationSlot")
+    ):
+        assert time.monotonic() < deadline, "the job never asked for its slot"
+        time.sleep(0.1)
+    view = api.get(job.json["status_url"]).json
+    assert (view["status"], view["stage"], view.get("position")) == ("RUNNING", "queued", 1)
+
+    slots.release("arn:test:another-run")
+    final, _ = poll_until_done(api, job.json["status_url"])
+    assert final["http_status"] == 200

@@ -17,12 +17,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.jobs import JobTable
 from text2image.config import JobsConfig
-from text2image.contract import INVALID_REQUEST_ERROR, ErrorResponse, JobRequest
+from text2image.contract import ErrorResponse, JobRequest
 from text2image.domain.job_view import accepted_body, job_view, status_url
 from text2image.domain.jobs import (
     JOB_LOST_AFTER_SECONDS,
@@ -31,7 +30,7 @@ from text2image.domain.jobs import (
     queue_retry_after,
     request_digest,
 )
-from text2image.handlers.common import describe
+from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
 from text2image.observability import logger, metrics, traced_handler
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -42,16 +41,7 @@ config = JobsConfig.from_env()
 jobs = JobTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.jobs_table)
 lambda_client = boto3.client("lambda", config=SERVICE_CLIENT_CONFIG)
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
-
-
-def error_response(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = ErrorResponse(status="FAILED", error=error, message=message)
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump(exclude_none=True),
-        headers=headers,
-    )
+answer_bad_bodies_with_400(app)
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -134,17 +124,6 @@ def get_job(job_id: str) -> Response:
     if item is None:
         return error_response(404, "JobNotFound", "There is no job with this id (jobs are kept 24 hours).")
     return json_response(200, job_view(item, app.current_event.request_context.path, time.time()))
-
-
-@app.exception_handler(ValidationError)
-def invalid_body(error: ValidationError) -> Response:
-    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {describe(error)}")
-
-
-@app.exception_handler([ValueError, RecursionError])
-def unreadable_body(error: Exception) -> Response:
-    reason = "the body is nested too deeply" if isinstance(error, RecursionError) else str(error)
-    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {reason}")
 
 
 @app.exception_handler([ClientError, BotoCoreError])
