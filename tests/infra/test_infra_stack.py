@@ -638,3 +638,27 @@ def test_outputs_name_the_site_api_state_machine_and_its_console_page(synth: Syn
     assert {"SiteUrl", "ApiUrl", "StateMachineArn", "ExecutionsConsoleUrl"} <= set(outputs)
     console = json.dumps(outputs["ExecutionsConsoleUrl"]["Value"])
     assert "console.aws.amazon.com/states/home" in console and "statemachines/view/" in console
+
+
+# --- Jobs ---------------------------------------------------------------------------
+
+
+def test_jobs_api_may_only_invoke_run_job_and_run_job_may_only_run_the_job_machine(synth: Synth) -> None:
+    functions = synth.resources("AWS::Lambda::Function")
+    run_job = next(k for k in functions if k.startswith("FunctionsRunJob"))
+    machines = synth.resources("AWS::StepFunctions::StateMachine")
+    job_machine = next(k for k in machines if k.startswith("WorkflowJobStateMachine"))
+    assert synth.function("JobsApi")["Environment"]["Variables"]["RUN_JOB_FUNCTION"] == {"Ref": run_job}
+    # RunJob names the job machine's ARN by its fixed name (the machine needs the functions first).
+    name = machines[job_machine]["Properties"]["StateMachineName"]
+    arn = json.dumps(synth.function("RunJob")["Environment"]["Variables"]["JOB_STATE_MACHINE_ARN"])
+    assert f":stateMachine:{name}" in arn
+    granted: dict[str, list[tuple[list[str], Any]]] = {}
+    for role, statement in statements(synth):
+        for wanted in ("JobsApi", "RunJob"):
+            if role.startswith(f"Functions{wanted}Role"):
+                granted.setdefault(wanted, []).append((as_list(statement["Action"]), statement["Resource"]))
+    assert (["lambda:InvokeFunction"], {"Fn::GetAtt": [run_job, "Arn"]}) in granted["JobsApi"]
+    assert (["states:StartSyncExecution"], {"Ref": job_machine}) in granted["RunJob"]
+    for actions, _ in granted["JobsApi"] + granted["RunJob"]:
+        assert not any(action.startswith("states:StartExecution") for action in actions)
