@@ -369,19 +369,22 @@ class LocalApi:
             return body
         return outcome_response(*self.backend.generate(body, self.timeout))
 
-    def check_toxicity(self, request: Request) -> Response:
-        refusal = self._validated(request, CHECK_TOXICITY_REQUEST_SCHEMA)
+    def _validated_proxy(
+        self, request: Request, schema: dict[str, Any], resource: str, function: str
+    ) -> Response:
+        """A route with a request model in front of a Lambda proxy integration."""
+        refusal = self._validated(request, schema)
         if isinstance(refusal, Response):
             return refusal
-        event = proxy_event(request, resource="/check-toxicity")
-        return proxy_response(self.backend.invoke_function(CHECK_TOXICITY_FUNCTION, event))
+        return proxy_response(self.backend.invoke_function(function, proxy_event(request, resource=resource)))
+
+    def check_toxicity(self, request: Request) -> Response:
+        return self._validated_proxy(
+            request, CHECK_TOXICITY_REQUEST_SCHEMA, "/check-toxicity", CHECK_TOXICITY_FUNCTION
+        )
 
     def submit_job(self, request: Request) -> Response:
-        refusal = self._validated(request, JOB_REQUEST_SCHEMA)
-        if isinstance(refusal, Response):
-            return refusal
-        event = proxy_event(request, resource="/jobs")
-        return proxy_response(self.backend.invoke_function(JOBS_FUNCTION, event))
+        return self._validated_proxy(request, JOB_REQUEST_SCHEMA, "/jobs", JOBS_FUNCTION)
 
     def job(self, request: Request, job_id: str) -> Response:
         event = proxy_event(request, resource="/jobs/{job_id}") | {"pathParameters": {"job_id": job_id}}
