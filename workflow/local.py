@@ -339,6 +339,11 @@ class LocalEnvironment:
         return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
     def list_executions(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The most recent executions first: arn, name, status, start and stop."""
-        listed = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, maxResults=limit)
-        return sorted(listed["executions"], key=lambda item: item["startDate"], reverse=True)
+        """The most recent executions of both machines (sync runs and jobs) first: arn, name,
+        status, start and stop."""
+        listed = [
+            execution
+            for machine in (self.state_machine_arn, self.job_state_machine_arn)
+            for execution in self.sfn.list_executions(stateMachineArn=machine, maxResults=limit)["executions"]
+        ]
+        return sorted(listed, key=lambda item: item["startDate"], reverse=True)[:limit]
