@@ -32,7 +32,7 @@ from repo_paths import ASL_FILE
 from text2image import catalogue
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
-from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition
+from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
 from workflow.history import StateRecord, state_records
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
@@ -335,8 +335,9 @@ class LocalEnvironment:
         )
 
     def execution_arn(self, name: str) -> str:
-        """The ARN of this state machine's execution called `name`."""
-        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+        """The ARN of the execution called `name`: a job's (`job-<id>`) on the job machine."""
+        machine = self.job_state_machine_arn if job_of_execution(name) else self.state_machine_arn
+        return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
     def list_executions(self, limit: int = 50) -> list[dict[str, Any]]:
         """The most recent executions of both machines (sync runs and jobs) first: arn, name,

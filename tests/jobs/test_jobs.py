@@ -281,3 +281,15 @@ def test_a_job_waits_for_a_slot_where_a_sync_request_is_refused(api, env):
     slots.release("arn:test:another-run")
     final, _ = poll_until_done(api, job.json["status_url"])
     assert final["http_status"] == 200
+
+
+def test_a_jobs_run_is_listed_and_inspected_like_a_sync_run(api, env):
+    response = submit(api, {"prompt": TOXIC})
+    poll_until_done(api, response.json["status_url"])
+    name = f"job-{response.json['job_id']}"
+
+    assert api.get("/api/executions").json["executions"][0]["id"] == name
+    detail = api.get(f"/api/executions/{name}")
+    assert detail.status_code == 200
+    assert [state["name"] for state in detail.json["states"]][-1] == "PromptRejected"
+    assert detail.json["http_status"] == 422
