@@ -81,18 +81,24 @@ function showProblems(problems) {
   return problems.length === 0;
 }
 
-async function postJson(path, body) {
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch {
+    return {};
+  }
+}
+
+async function postJson(path, body, extraHeaders = {}) {
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...extraHeaders },
     body: JSON.stringify(body),
   });
-  let data = {};
-  try {
-    data = await response.json();
-  } catch {
-    data = {};
-  }
+  const data = await readJson(response);
+  // A refusal for lack of room says when to come back in its header (429) or body (503).
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  if (retryAfter > 0 && !(Number(data.retry_after) > 0)) data.retry_after = retryAfter;
   return { status: response.status, data };
 }
 
@@ -218,6 +224,39 @@ function approved(data, prompt) {
     ...(imageModelNotice ? [el("p", { id: "image-model-notice", class: "notice caution", text: imageModelNotice })] : []));
 }
 
+// What a job is doing, in words, from GET /api/jobs/{id}.
+const JOB_STAGES = {
+  queued: (job) => (job.position ? `Waiting for the image model: number ${job.position} in the queue` : "Waiting for the image model"),
+  checking_prompt: () => "Checking the prompt",
+  generating: () => "Drawing the image",
+  moderating: () => "Checking the image",
+  storing: () => "Publishing the image",
+  done: () => "Done",
+};
+const POLL_MS = 1000;
+
+function idempotencyKey() {
+  // One key per submission: if the request is sent again, the same job answers.
+  return window.crypto && crypto.randomUUID ? { "Idempotency-Key": crypto.randomUUID() } : {};
+}
+
+// Submits the request as a job and polls it until it ends; `onStage(job)` on every poll.
+// Answers like the sync route: { status, data } with the job's HTTP status and body.
+async function runJob(body, onStage) {
+  const submitted = await postJson("api/jobs", body, idempotencyKey());
+  if (submitted.status !== 202) return submitted;
+  let job = submitted.data;
+  onStage(job);
+  while (job.status !== "DONE") {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const response = await fetch(`api/jobs/${encodeURIComponent(submitted.data.job_id)}`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return { status: response.status, data: await readJson(response) };
+    job = await readJson(response);
+    onStage(job);
+  }
+  return { status: job.http_status, data: job.result || {} };
+}
+
 async function generate(event) {
   event.preventDefault();
   const form = readForm();
@@ -231,14 +270,20 @@ async function generate(event) {
   $("result-body").replaceChildren();
   $("progress").hidden = false;
   const started = Date.now();
+  let stage = "Sending the request";
   const tick = () => {
     const seconds = Math.round((Date.now() - started) / 1000);
-    $("progress-text").textContent = `Checking the prompt, drawing the image and checking it… ${seconds} s`;
+    $("progress-text").textContent = `${stage}… ${seconds} s`;
+  };
+  const onStage = (job) => {
+    stage = (JOB_STAGES[job.stage] || JOB_STAGES.queued)(job);
+    $("progress").dataset.stage = job.stage || "";
+    tick();
   };
   tick();
   const timer = setInterval(tick, 1000);
   try {
-    const { status, data } = await postJson("api/generate", body);
+    const { status, data } = await runJob(body, onStage);
     if (status === 200 && data.status === "APPROVED") showPanel("result", "result-body", approved(data, form.prompt));
     else if (status === 422) showPanel("result", "result-body", rejection(data));
     else showPanel("result", "result-body", errorBlock(failure(status, data)));

@@ -36,6 +36,7 @@ from repo_paths import FRONTEND_DIR
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
+    JOB_REQUEST_SCHEMA,
     http_response,
     invalid_request_body,
     response_headers,
@@ -48,6 +49,7 @@ INTEGRATION_TIMEOUT_SECONDS = 29.0
 # API Gateway refuses payloads above 10 MB; a valid request is a few KB.
 MAX_BODY_BYTES = 1_000_000
 CHECK_TOXICITY_FUNCTION = "CheckToxicityApi"
+JOBS_FUNCTION = "JobsApi"
 # The deployed API's stage is named "api", so the page reaches it under /api on
 # its own origin; the proxy event's `path` and `resource` exclude the stage.
 API_STAGE = "api"
@@ -304,6 +306,8 @@ class LocalApi:
             [
                 Rule("/api/generate", endpoint="generate", methods=["POST"]),
                 Rule("/api/check-toxicity", endpoint="check_toxicity", methods=["POST"]),
+                Rule("/api/jobs", endpoint="submit_job", methods=["POST"]),
+                Rule("/api/jobs/<job_id>", endpoint="job", methods=["GET"]),
                 Rule("/api/executions", endpoint="executions", methods=["GET"]),
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
@@ -318,6 +322,8 @@ class LocalApi:
         self._views: dict[str, Callable[..., Response]] = {
             "generate": self.generate,
             "check_toxicity": self.check_toxicity,
+            "submit_job": self.submit_job,
+            "job": self.job,
             "executions": self.executions,
             "execution": self.execution,
             "local_info": self.local_info,
@@ -363,12 +369,26 @@ class LocalApi:
             return body
         return outcome_response(*self.backend.generate(body, self.timeout))
 
-    def check_toxicity(self, request: Request) -> Response:
-        refusal = self._validated(request, CHECK_TOXICITY_REQUEST_SCHEMA)
+    def _validated_proxy(
+        self, request: Request, schema: dict[str, Any], resource: str, function: str
+    ) -> Response:
+        """A route with a request model in front of a Lambda proxy integration."""
+        refusal = self._validated(request, schema)
         if isinstance(refusal, Response):
             return refusal
-        event = proxy_event(request, resource="/check-toxicity")
-        return proxy_response(self.backend.invoke_function(CHECK_TOXICITY_FUNCTION, event))
+        return proxy_response(self.backend.invoke_function(function, proxy_event(request, resource=resource)))
+
+    def check_toxicity(self, request: Request) -> Response:
+        return self._validated_proxy(
+            request, CHECK_TOXICITY_REQUEST_SCHEMA, "/check-toxicity", CHECK_TOXICITY_FUNCTION
+        )
+
+    def submit_job(self, request: Request) -> Response:
+        return self._validated_proxy(request, JOB_REQUEST_SCHEMA, "/jobs", JOBS_FUNCTION)
+
+    def job(self, request: Request, job_id: str) -> Response:
+        event = proxy_event(request, resource="/jobs/{job_id}") | {"pathParameters": {"job_id": job_id}}
+        return proxy_response(self.backend.invoke_function(JOBS_FUNCTION, event))
 
     def executions(self, request: Request) -> Response:
         try:

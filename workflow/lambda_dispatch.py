@@ -215,6 +215,12 @@ class LambdaDispatcher:
             headers: Any,
             response_headers: dict[str, str],
         ) -> bytes:
+            if (headers or {}).get("X-Amz-Invocation-Type") == "Event":
+                # Lambda queues an asynchronous invocation and answers 202 at once.
+                threading.Thread(
+                    target=dispatcher.invoke, args=(function_name, body), name="lambda-event", daemon=True
+                ).start()
+                return b""
             payload, function_error = dispatcher.invoke(function_name, body)
             if function_error:
                 response_headers["x-amz-function-error"] = function_error

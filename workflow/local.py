@@ -34,6 +34,7 @@ from repo_paths import ASL_FILE
 from text2image import catalogue
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
+from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
 from workflow.history import StateRecord, state_records
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
@@ -44,6 +45,7 @@ ENDPOINT_NAME = "sdxl-1-0-jumpstart-local"
 # Each table of `text2image.tables`, by the name the local functions get.
 TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_id}" for spec in TABLES}
 STATE_MACHINE_NAME = "text2image"
+JOB_STATE_MACHINE_NAME = JOB_STATE_MACHINE_SUFFIX
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
 ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 MAX_POLL_SECONDS = 0.3
@@ -53,6 +55,10 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     "IMAGE_BUCKET": BUCKET,
     "ENDPOINT_NAME": ENDPOINT_NAME,
     **TABLE_NAMES,
+    # The job machine's ARN is known once it is made (`job_state_machine_arn`); its name is fixed.
+    "JOB_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{JOB_STATE_MACHINE_NAME}",
+    # moto has no StartSyncExecution (see text2image.handlers.run_job).
+    "JOB_EXECUTION_RUNNER": "poll",
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
@@ -143,6 +149,7 @@ class LocalEnvironment:
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
+        self.job_state_machine_arn = ""
         self.dispatcher = LambdaDispatcher(REGION)
         self._moto: ThreadedMotoServer | None = None
         self._standins: Any = None
@@ -286,9 +293,19 @@ class LocalEnvironment:
         self.s3.create_bucket(Bucket=self.bucket)
         for spec in TABLES:  # from the definition the CDK stack declares
             self.dynamodb.create_table(**spec.create_table_arguments(TABLE_NAMES[spec.env_var]))
+            ttl = spec.time_to_live_arguments(TABLE_NAMES[spec.env_var])
+            if ttl is not None:
+                self.dynamodb.update_time_to_live(**ttl)
         definition = substitute_placeholders(ASL_FILE.read_text(), asl_substitutions(REGION))
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE_NAME, definition=definition, roleArn=ROLE_ARN, type="EXPRESS"
+        )["stateMachineArn"]
+        # Jobs: the same states, the job's timeout (as the stack deploys it).
+        self.job_state_machine_arn = self.sfn.create_state_machine(
+            name=JOB_STATE_MACHINE_NAME,
+            definition=job_definition(definition),
+            roleArn=ROLE_ARN,
+            type="EXPRESS",
         )["stateMachineArn"]
 
     def service_calls(self, operation: str = "") -> list[dict[str, Any]]:
@@ -348,10 +365,16 @@ class LocalEnvironment:
         )
 
     def execution_arn(self, name: str) -> str:
-        """The ARN of this state machine's execution called `name`."""
-        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+        """The ARN of the execution called `name`: a job's (`job-<id>`) on the job machine."""
+        machine = self.job_state_machine_arn if job_of_execution(name) else self.state_machine_arn
+        return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
     def list_executions(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The most recent executions first: arn, name, status, start and stop."""
-        listed = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, maxResults=limit)
-        return sorted(listed["executions"], key=lambda item: item["startDate"], reverse=True)
+        """The most recent executions of both machines (sync runs and jobs) first: arn, name,
+        status, start and stop."""
+        listed = [
+            execution
+            for machine in (self.state_machine_arn, self.job_state_machine_arn)
+            for execution in self.sfn.list_executions(stateMachineArn=machine, maxResults=limit)["executions"]
+        ]
+        return sorted(listed, key=lambda item: item["startDate"], reverse=True)[:limit]

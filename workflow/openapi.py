@@ -28,11 +28,14 @@ from repo_paths import REPO_ROOT
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
+    JOB_REQUEST_SCHEMA,
     OUTCOME_RULES,
     ApprovedResponse,
     BusyResponse,
     Decision,
     ErrorResponse,
+    JobAccepted,
+    JobView,
     OutcomeRule,
     RejectedResponse,
 )
@@ -80,11 +83,24 @@ class Operation:
     request_schema: Mapping[str, Any] | None
     # status -> (description, body model); gateway answers are added to every route.
     responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
+    # status -> the headers that answer carries (a Busy body always carries Retry-After).
+    headers: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
 # A refusal for lack of capacity says when to come back, in its body and this header.
 RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+LOCATION_HEADER = {
+    "Location": {"description": "The job's URL (GET it for progress).", "schema": {"type": "string"}}
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A repeat with the same key within 24 h answers the same job and starts nothing; "
+    "the same key with a different body is a 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 
 
@@ -145,6 +161,32 @@ OPERATIONS: tuple[Operation, ...] = (
             503: ("The prompt checker is busy; try again in a moment.", ErrorResponse),
         },
     ),
+    # The answers of handlers/jobs_api.py.
+    Operation(
+        path="/jobs",
+        method="post",
+        operation_id="submitJob",
+        summary="Queue a generation (with optional quality settings) as a job; poll its status URL.",
+        request_schema=JOB_REQUEST_SCHEMA,
+        responses={
+            202: ("Accepted (or, for a repeated Idempotency-Key, the first job).", JobAccepted),
+            409: ("The Idempotency-Key was used with a different body.", ErrorResponse),
+            429: ("Too many jobs in flight; try again after Retry-After.", ErrorResponse),
+            503: ("Jobs cannot be accepted right now.", ErrorResponse),
+        },
+        headers={202: LOCATION_HEADER, 429: RETRY_AFTER_HEADER},
+    ),
+    Operation(
+        path="/jobs/{job_id}",
+        method="get",
+        operation_id="getJob",
+        summary="A job's stage and queue position; once done, the answer POST /generate would give.",
+        request_schema=None,
+        responses={
+            200: ("The job.", JobView),
+            404: ("No such job (jobs are kept 24 hours).", ErrorResponse),
+        },
+    ),
 )
 
 
@@ -183,6 +225,8 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"\{(\w+)\}", op.path)
         ]
+        if op.method == "post" and op.path == "/jobs":
+            parameters.append(IDEMPOTENCY_KEY)
         if parameters:
             operation["parameters"] = parameters
         if op.request_schema is not None:
@@ -199,6 +243,8 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             responses[str(status)] = {"description": description, "content": _json(_ref(model))}
             if model is BusyResponse:
                 responses[str(status)]["headers"] = RETRY_AFTER_HEADER
+            if status in op.headers:
+                responses[str(status)]["headers"] = dict(op.headers[status])
         operation["responses"] = dict(sorted(responses.items()))
         paths.setdefault(op.path, {})[op.method] = operation
     return {

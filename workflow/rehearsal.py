@@ -31,6 +31,7 @@ from typing import Any
 
 from text2image.catalogue import ASL_PLACEHOLDER, FUNCTIONS
 from text2image.contract import GenerateRequest
+from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from text2image.tables import TABLES
 from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
 from workflow.local import FUNCTION_ENVIRONMENT, REGION, TABLE_NAMES, LocalEnvironment, RunResult
@@ -159,10 +160,12 @@ def plan(
 ) -> RehearsalPlan:
     """Read the template's state machine and the functions it calls; refuse what would not run."""
     resolver = TemplateResolver(template, region, account, standin_endpoint)
+    # The sync machine; the job machine is the same file with the job's timeout.
     machines = [
         properties["Properties"]
         for properties in template["Resources"].values()
         if properties["Type"] == "AWS::StepFunctions::StateMachine"
+        and not str(properties["Properties"].get("StateMachineName", "")).endswith(JOB_STATE_MACHINE_SUFFIX)
     ]
     if len(machines) != 1:
         raise RehearsalError(f"expected one AWS::StepFunctions::StateMachine, found {len(machines)}")

@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from text2image.contract import CHECK_TOXICITY_REQUEST_SCHEMA, GENERATE_REQUEST_SCHEMA
+from text2image.contract import CHECK_TOXICITY_REQUEST_SCHEMA, GENERATE_REQUEST_SCHEMA, JOB_REQUEST_SCHEMA
 
 from .functions import retention
 from .outcome_templates import (
@@ -115,6 +115,12 @@ class Api(Construct):
                 model_name="GenerateRequest",
                 schema=json_schema(GENERATE_REQUEST_SCHEMA),
             ),
+            "JobRequest": self.rest_api.add_model(
+                "JobRequest",
+                content_type=JSON,
+                model_name="JobRequest",
+                schema=json_schema(JOB_REQUEST_SCHEMA),
+            ),
             "CheckToxicityRequest": self.rest_api.add_model(
                 "CheckToxicityRequest",
                 content_type=JSON,
@@ -137,10 +143,10 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def _method_options(self, model: str) -> dict[str, Any]:
+    def _method_options(self, model: str | None) -> dict[str, Any]:
         return {
             "request_validator": self.validator,
-            "request_models": {JSON: self.models[model]},
+            "request_models": {JSON: self.models[model]} if model else None,
             "authorization_type": apigw.AuthorizationType.IAM
             if self.auth == "iam"
             else apigw.AuthorizationType.NONE,
@@ -148,14 +154,20 @@ class Api(Construct):
         }
 
     def add_routes(
-        self, *, state_machine: sfn.IStateMachine, check_toxicity: lambda_.IFunction, site_origin: str
+        self,
+        *,
+        state_machine: sfn.IStateMachine,
+        check_toxicity: lambda_.IFunction,
+        jobs: lambda_.IFunction,
+        site_origin: str,
     ) -> None:
         """The routes; `site_origin` is the only origin CORS allows (the page's own)."""
         cors = apigw.CorsOptions(
             allow_origins=[site_origin],
-            allow_methods=["POST", "OPTIONS"],
+            allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=[
                 "Content-Type",
+                "Idempotency-Key",
                 "X-Api-Key",
                 "Authorization",
                 "X-Amz-Date",
@@ -164,6 +176,7 @@ class Api(Construct):
         )
         self._add_generate(state_machine, site_origin, cors)
         self._add_check_toxicity(check_toxicity, cors)
+        self._add_jobs(jobs, cors)
         for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
             self.rest_api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
@@ -244,3 +257,11 @@ class Api(Construct):
             **self._method_options("CheckToxicityRequest"),
         )
         self.methods.append(method)
+
+    def _add_jobs(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
+        """POST /jobs (validated by its request model) and GET /jobs/{job_id}, both to JobsApi."""
+        collection = self.rest_api.root.add_resource("jobs", default_cors_preflight_options=cors)
+        integration = apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False)
+        self.methods.append(collection.add_method("POST", integration, **self._method_options("JobRequest")))
+        job = collection.add_resource("{job_id}")
+        self.methods.append(job.add_method("GET", integration, **self._method_options(None)))

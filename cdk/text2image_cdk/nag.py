@@ -101,8 +101,9 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         checkov_skip(
             table,
             "CKV_AWS_119",
-            "Encrypted at rest with the AWS managed key: the items are leases and queue entries keyed by "
-            "execution id, no personal data; a customer managed key would add cost and a key policy only.",
+            "Encrypted at rest with the AWS managed key: the items are leases, queue entries and jobs "
+            "(a prompt and its answer, deleted by TTL after 24 h); a customer managed key would add cost "
+            "and a key policy only.",
         )
     prompt_check = (
         "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level permissions, so "
@@ -123,6 +124,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "DiscardStagedImage": XRAY,
         "AcquireGenerationSlot": XRAY,
         "ReleaseGenerationSlot": XRAY,
+        "JobsApi": XRAY,
+        "RunJob": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)

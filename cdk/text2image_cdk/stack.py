@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
-from text2image.tables import GENERATION_SLOTS
+from text2image.tables import GENERATION_SLOTS, JOBS
 
 from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
@@ -20,7 +20,7 @@ from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
 from .tables import Tables
-from .workflow import Workflow
+from .workflow import Workflow, job_state_machine_arn
 
 
 class Text2ImageStack(Stack):
@@ -67,6 +67,7 @@ class Text2ImageStack(Stack):
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
                 "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
+                "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
             },
             overrides=settings.function_environment,
@@ -87,6 +88,16 @@ class Text2ImageStack(Stack):
         self.workflow = Workflow(
             self, "Workflow", functions=self.functions.by_name, log_retention_days=settings.log_retention_days
         )
+        run_job = self.functions.by_name["RunJob"]
+        self.functions.by_name["JobsApi"].add_environment("RUN_JOB_FUNCTION", run_job.function_name)
+        allow_run_job = iam.PolicyStatement(
+            actions=["states:StartSyncExecution"],
+            resources=[self.workflow.job_state_machine.state_machine_arn],
+        )
+        self.functions.roles["RunJob"].add_to_policy(allow_run_job)
+        self.functions.roles["JobsApi"].add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[run_job.function_arn])
+        )
         self.api = Api(
             self,
             "Api",
@@ -106,6 +117,7 @@ class Text2ImageStack(Stack):
         self.api.add_routes(
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
+            jobs=self.functions.by_name["JobsApi"],
             site_origin=self.site.url,
         )
         self.monitoring = Monitoring(
@@ -159,6 +171,13 @@ class Text2ImageStack(Stack):
         slots = self.tables.by_spec[GENERATION_SLOTS].table_arn
         allow("AcquireGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
         allow("ReleaseGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
+        # Jobs: JobsApi creates them (conditional put) and counts the queue; RunJob claims and
+        # finishes them; the workflow's functions only write a running job's stage.
+        jobs = self.tables.by_spec[JOBS].table_arn
+        allow("JobsApi", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [jobs])
+        allow("RunJob", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [jobs])
+        for reporter in ("CheckPromptToxicity", "AcquireGenerationSlot", "ModerateImage", "StoreImage"):
+            allow(reporter, ["dynamodb:UpdateItem"], [jobs])
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn

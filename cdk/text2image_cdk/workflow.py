@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -12,6 +12,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from text2image.catalogue import FUNCTIONS, asl_substitutions
+from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition
 
 from .functions import retention
 from .paths import ASL_FILE
@@ -50,16 +51,45 @@ class Workflow(Construct):
             )
         )
         definition = ASL_FILE.read_text()
+        substitutions = asl_substitutions(definition, lambda name: functions[name].function_arn)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.EXPRESS,
             # TimeoutSeconds lives in the ASL file itself: CDK ignores `timeout=` here.
             definition_body=sfn.DefinitionBody.from_string(definition),
-            definition_substitutions=asl_substitutions(definition, lambda name: functions[name].function_arn),
+            definition_substitutions=substitutions,
             role=self.role,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
             ),
             tracing_enabled=True,
         )
+        # Jobs: the same states from the same file, with the job's TimeoutSeconds. Its name is
+        # fixed so RunJob's environment can name its ARN before the machine exists.
+        self.job_state_machine = sfn.StateMachine(
+            self,
+            "JobStateMachine",
+            state_machine_name=job_state_machine_name(Stack.of(self)),
+            state_machine_type=sfn.StateMachineType.EXPRESS,
+            definition_body=sfn.DefinitionBody.from_string(job_definition(definition)),
+            definition_substitutions=substitutions,
+            role=self.role,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
+
+
+def job_state_machine_name(stack: Stack) -> str:
+    return f"{stack.stack_name}-{JOB_STATE_MACHINE_SUFFIX}"
+
+
+def job_state_machine_arn(stack: Stack) -> str:
+    return stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=job_state_machine_name(stack),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )

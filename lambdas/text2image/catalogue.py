@@ -15,6 +15,7 @@ from text2image.config import (
     DiscardConfig,
     FunctionConfig,
     GenerationConfig,
+    JobsConfig,
     ModerationConfig,
     PromptCheckConfig,
     StorageConfig,
@@ -96,6 +97,23 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         asl_placeholder=None,
         description="Answers POST /check-toxicity through API Gateway.",
         timeout_seconds=10,
+    ),
+    FunctionSpec(
+        name="JobsApi",
+        handler="text2image.handlers.jobs_api.handler",
+        config=JobsConfig,
+        asl_placeholder=None,
+        description="Answers POST /jobs and GET /jobs/{id} through API Gateway.",
+        timeout_seconds=10,
+    ),
+    FunctionSpec(
+        name="RunJob",
+        handler="text2image.handlers.run_job.handler",
+        config=JobsConfig,
+        asl_placeholder=None,
+        description="Runs one job on the job state machine, once, and records its answer.",
+        # The job machine's 300 s, and the time to record the answer.
+        timeout_seconds=330,
     ),
 )
 

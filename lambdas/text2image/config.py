@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from text2image.deferred_model import DeferredModel
+from text2image.domain.jobs import JOB_TIMEOUT_SECONDS
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
 from text2image.domain.taxonomy import MODERATION_CATEGORIES, TOXICITY_LABELS
 
@@ -59,6 +60,10 @@ class FunctionConfig(DeferredModel):
         return list(cls.ENV.values())
 
 
+# The functions that write a running job's stage read the jobs table's name from here.
+JOB_PROGRESS_ENV: Mapping[str, str] = {"jobs_table": "JOBS_TABLE"}
+
+
 class PromptCheckConfig(FunctionConfig):
     """CheckPromptToxicity and the /check-toxicity API."""
 
@@ -67,7 +72,10 @@ class PromptCheckConfig(FunctionConfig):
         "label_thresholds": "LABEL_THRESHOLDS",
         "language_confidence": "LANGUAGE_CONFIDENCE",
         "translate_prompts": "TRANSLATE_PROMPTS",
+        **JOB_PROGRESS_ENV,
     }
+    # The jobs table, where a job's stage is written as it runs (empty: no jobs).
+    jobs_table: str = ""
 
     # A prompt is rejected when the overall Toxicity reaches this score...
     toxicity_threshold: Score = 0.5
@@ -141,7 +149,11 @@ class AdmissionConfig(FunctionConfig):
         "after_generation_seconds": "AFTER_GENERATION_SECONDS",
         "expected_generation_seconds": "EXPECTED_GENERATION_SECONDS",
         "poll_seconds": "SLOT_POLL_SECONDS",
+        "job_run_budget_seconds": "JOB_RUN_BUDGET_SECONDS",
+        **JOB_PROGRESS_ENV,
     }
+    # The jobs table, where a job's stage is written as it runs (empty: no jobs).
+    jobs_table: str = ""
 
     table: Annotated[str, Field(min_length=3)]
     pool: Annotated[str, Field(min_length=1)]
@@ -159,6 +171,9 @@ class AdmissionConfig(FunctionConfig):
     # The latency assumed until a generation has been measured.
     expected_generation_seconds: Annotated[float, Field(gt=0.0, le=120.0)] = 8.0
     poll_seconds: Annotated[int, Field(ge=1, le=30)] = 1
+    # A job's budget: the job machine's TimeoutSeconds. A job waits for its turn
+    # where a sync run would be refused.
+    job_run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = JOB_TIMEOUT_SECONDS
 
 
 class ModerationConfig(FunctionConfig):
@@ -168,7 +183,10 @@ class ModerationConfig(FunctionConfig):
         "bucket": "IMAGE_BUCKET",
         "min_confidence": "MIN_CONFIDENCE",
         "blocked_categories": "BLOCKED_CATEGORIES",
+        **JOB_PROGRESS_ENV,
     }
+    # The jobs table, where a job's stage is written as it runs (empty: no jobs).
+    jobs_table: str = ""
 
     bucket: Annotated[str, Field(min_length=3)]
     min_confidence: Annotated[float, Field(ge=0.0, le=100.0)] = 50.0
@@ -199,7 +217,10 @@ class StorageConfig(FunctionConfig):
         "staging_prefix": "STAGING_PREFIX",
         "published_prefix": "PUBLISHED_PREFIX",
         "url_ttl_seconds": "URL_TTL_SECONDS",
+        **JOB_PROGRESS_ENV,
     }
+    # The jobs table, where a job's stage is written as it runs (empty: no jobs).
+    jobs_table: str = ""
 
     bucket: Annotated[str, Field(min_length=3)]
     staging_prefix: str = STAGING_PREFIX
@@ -227,3 +248,31 @@ class DiscardConfig(FunctionConfig):
     # review (the stack expires that prefix too).
     rejected_image_action: Literal["delete", "quarantine"] = "delete"
     quarantine_prefix: str = QUARANTINE_PREFIX
+
+
+class JobsConfig(FunctionConfig):
+    """JobsApi (POST /jobs, GET /jobs/{id}) and RunJob."""
+
+    ENV = {
+        "jobs_table": "JOBS_TABLE",
+        "run_job_function": "RUN_JOB_FUNCTION",
+        "job_state_machine_arn": "JOB_STATE_MACHINE_ARN",
+        "max_jobs_in_flight": "MAX_JOBS_IN_FLIGHT",
+        "capacity": "GENERATION_CAPACITY",
+        "expected_generation_seconds": "EXPECTED_GENERATION_SECONDS",
+        "execution_runner": "JOB_EXECUTION_RUNNER",
+    }
+
+    jobs_table: Annotated[str, Field(min_length=3)]
+    run_job_function: Annotated[str, Field(min_length=1)] = "RunJob"
+    job_state_machine_arn: Annotated[str, Field(min_length=1)]
+    # The bounded queue: past this many jobs accepted and not finished, POST /jobs
+    # answers 429. At 8 s an image on one slot, 30 jobs are 4 minutes of work,
+    # inside the job machine's 5 minutes.
+    max_jobs_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 30
+    capacity: Annotated[int, Field(ge=1, le=1000)] = 1
+    expected_generation_seconds: Annotated[float, Field(gt=0.0, le=120.0)] = 8.0
+    # How RunJob runs the job machine to its end: StartSyncExecution on AWS;
+    # "poll" (StartExecution, then DescribeExecution) only where StartSyncExecution
+    # does not exist, i.e. moto.
+    execution_runner: Literal["sync", "poll"] = "sync"

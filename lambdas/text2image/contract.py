@@ -74,6 +74,23 @@ class GenerateRequest(CheckToxicityRequest):
         return parse_size(self.size)[1]
 
 
+# A job has up to the job machine's 300 s, not the sync route's 28 s: it may ask for
+# the original design's quality (50 steps, the refiner).
+MAX_JOB_STEPS = 50
+
+
+class JobRequest(GenerateRequest):
+    """The body of `POST /jobs`: a generation with the quality settings a job has
+    time for. Unset settings keep the configured defaults. The state machine reads
+    every request as this model; the sync route's request model refuses the extra
+    fields before a run starts."""
+
+    steps: Annotated[int, Field(ge=1, le=MAX_JOB_STEPS)] | None = None
+    use_refiner: bool | None = None
+    refiner_steps: Annotated[int, Field(ge=1, le=MAX_JOB_STEPS)] | None = None
+    refiner_strength: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+
+
 def _prompt_schema() -> dict[str, Any]:
     # JSON Schema draft 4, the dialect API Gateway request models speak.
     return {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT_CHARS, "pattern": "\\S"}
@@ -90,6 +107,18 @@ GENERATE_REQUEST_SCHEMA: dict[str, Any] = {
         "negative_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
         "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
         "size": {"type": "string", "enum": list(SDXL_SIZES)},
+    },
+}
+
+JOB_REQUEST_SCHEMA: dict[str, Any] = {
+    **GENERATE_REQUEST_SCHEMA,
+    "title": "JobRequest",
+    "properties": {
+        **GENERATE_REQUEST_SCHEMA["properties"],
+        "steps": {"type": "integer", "minimum": 1, "maximum": MAX_JOB_STEPS},
+        "use_refiner": {"type": "boolean"},
+        "refiner_steps": {"type": "integer", "minimum": 1, "maximum": MAX_JOB_STEPS},
+        "refiner_strength": {"type": "number", "minimum": 0, "maximum": 1},
     },
 }
 
@@ -173,6 +202,28 @@ class ErrorResponse(DeferredModel):
     error: str
     message: str
     execution_id: str | None = None
+
+
+class JobAccepted(DeferredModel):
+    """The 202 answer of `POST /jobs` (its URL is also the `Location` header)."""
+
+    job_id: str
+    status: Literal["QUEUED"] = "QUEUED"
+    stage: Literal["queued"] = "queued"
+    status_url: str
+
+
+class JobView(DeferredModel):
+    """`GET /jobs/{id}`: the stage while the job runs (with its place in the queue
+    while queued); once DONE, the HTTP status and body `POST /generate` would have given."""
+
+    job_id: str
+    status: Literal["QUEUED", "RUNNING", "DONE"]
+    stage: Literal["queued", "checking_prompt", "generating", "moderating", "storing", "done"]
+    position: int | None = None
+    status_url: str
+    http_status: int | None = None
+    result: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, computed_field
 
-from text2image.contract import GenerateRequest, Label
+from text2image.contract import JobRequest, Label
 from text2image.deferred_model import DeferredModel
 
 
@@ -19,6 +19,8 @@ class PromptCheckInput(_Step):
     # Raw: validating it is this step's job, and a bad request is an answer.
     request: dict[str, Any]
     execution_id: str = Field(min_length=1)
+    # `job-<id>` for a job's run (its stage is reported), else the sync run's name.
+    execution_name: str | None = None
 
 
 class PromptVerdict(DeferredModel):
@@ -48,7 +50,7 @@ class PromptCheckOutput(DeferredModel):
     """Replaces the state: the validated request with defaults filled in, the
     verdict, and (when safe) the checked texts to generate from."""
 
-    request: GenerateRequest
+    request: JobRequest
     prompt_check: PromptVerdict
 
     @computed_field  # type: ignore[prop-decorator]
@@ -63,12 +65,12 @@ class PromptCheckOutput(DeferredModel):
 
 
 class GenerateInput(_Step):
-    request: GenerateRequest
+    request: JobRequest
     # Never the request's own texts: a translated prompt is generated in English.
     checked_prompts: CheckedPrompts
     execution_id: str = Field(min_length=1)
 
-    def generation_request(self) -> GenerateRequest:
+    def generation_request(self) -> JobRequest:
         """The request with the checked English texts in place of the originals."""
         return self.request.model_copy(update=self.checked_prompts.model_dump())
 
@@ -86,6 +88,8 @@ class GenerationResult(DeferredModel):
 class ModerateInput(_Step):
     staged_key: str = Field(min_length=1)
     execution_id: str = Field(min_length=1)
+    # `job-<id>` for a job's run (its stage is reported), else the sync run's name.
+    execution_name: str | None = None
 
 
 class ImageCheck(DeferredModel):
@@ -100,9 +104,11 @@ class StoreInput(_Step):
     staged_key: str = Field(min_length=1)
     content_type: str
     execution_id: str = Field(min_length=1)
+    # `job-<id>` for a job's run (its stage is reported), else the sync run's name.
+    execution_name: str | None = None
     seed: int
     model: str
-    request: GenerateRequest
+    request: JobRequest
 
 
 class StoredImage(DeferredModel):
@@ -129,6 +135,8 @@ class AcquireSlotInput(_Step):
     # reserve: join the queue on arrival; acquire: take the slot before generating.
     mode: Literal["reserve", "acquire"] = "acquire"
     execution_id: str = Field(min_length=1)
+    # `job-<id>` for a job's run (its stage is reported), else the sync run's name.
+    execution_name: str | None = None
     # $$.Execution.StartTime: the run's budget counts from here.
     execution_started: datetime
 

@@ -30,6 +30,15 @@ class TableSpec:
             "BillingMode": "PAY_PER_REQUEST",
         }
 
+    def time_to_live_arguments(self, table_name: str) -> dict[str, Any] | None:
+        """boto3 `update_time_to_live` arguments, or None for a table without TTL."""
+        if self.ttl_attribute is None:
+            return None
+        return {
+            "TableName": table_name,
+            "TimeToLiveSpecification": {"Enabled": True, "AttributeName": self.ttl_attribute},
+        }
+
 
 # One item per endpoint: its leases (holder -> expiry) and its waiters (holder -> since).
 GENERATION_SLOTS = TableSpec(
@@ -40,4 +49,14 @@ GENERATION_SLOTS = TableSpec(
     description="The generation semaphore: who holds a slot on the SDXL endpoint, and who waits for one.",
 )
 
-TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS,)
+# One item per job: its request, stage, queue position and, at the end, its answer.
+# The item lives for the idempotency window (24 h), then DynamoDB deletes it.
+JOBS = TableSpec(
+    construct_id="Jobs",
+    env_var="JOBS_TABLE",
+    partition_key="job_id",
+    ttl_attribute="expires_at",
+    description="Asynchronous jobs: their stage while running, their answer after.",
+)
+
+TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS, JOBS)

@@ -211,3 +211,39 @@ def test_a_chinese_prompt_shows_the_english_it_was_checked_and_drawn_from(page: 
     page.get_by_role("button", name="Generate").click()
     expect(page.get_by_role("img", name=re.compile("Generated image"))).to_be_visible()
     expect(page.locator("figcaption .translation")).to_have_text(f"Translated from Chinese: {english}")
+
+
+def test_generate_runs_as_a_job_showing_its_place_in_the_queue_then_each_stage(page: Page, stack, faults):
+    import time
+
+    import boto3
+
+    from text2image.adapters.dynamodb import SlotTable
+    from workflow.local import ENDPOINT_NAME, REGION, TABLE_NAMES
+
+    # Another run holds the only slot for a few seconds: the job waits, first in line.
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto_url,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    slots = SlotTable(dynamodb, TABLE_NAMES["SLOTS_TABLE"], ENDPOINT_NAME)
+    slots.read()
+    inject_fault(faults, "sagemaker", "slow", count=1, delay_seconds=2.0)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    assert slots.try_acquire("arn:browser-test:another-run", capacity=1, lease_expiry=time.time() + 8)
+    page.get_by_role("button", name="Generate").click()
+
+    status = page.get_by_role("status")
+    expect(status.filter(has_text="number 1 in the queue")).to_be_visible()
+    expect(status.filter(has_text="Drawing the image")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Generated image"))).to_be_visible()
+    # The page submitted a job and polled it; the sync route stays for API users.
+    assert any(line.startswith("POST") and line.endswith("/api/jobs") for line in sent)
+    assert any(line.startswith("GET") and "/api/jobs/" in line for line in sent)
+    assert not any(line.endswith("/api/generate") for line in sent)

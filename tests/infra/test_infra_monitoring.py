@@ -170,7 +170,7 @@ def test_rejections_are_plotted_by_stage_and_by_label_from_the_functions_emf_met
 
 
 def test_latency_widgets_show_p50_and_p95_of_the_run_and_of_every_state(synth: Synth) -> None:
-    machine = logical_id(synth, "AWS::StepFunctions::StateMachine", "Workflow")
+    machine = logical_id(synth, "AWS::StepFunctions::StateMachine", "WorkflowStateMachine")
     run = widget(synth, "Whole run")
     stats = {
         row[-1]["stat"] for row in run["metrics"] if row[1] == "ExecutionTime" and row[3] == f"<{machine}>"

@@ -16,6 +16,7 @@ from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image.catalogue import FUNCTIONS
 from text2image.config import ConfigurationError
+from text2image.domain.jobs import JOB_TIMEOUT_SECONDS, job_definition
 from text2image.domain.taxonomy import MODERATION_CATEGORIES
 
 EXISTING = {
@@ -81,19 +82,32 @@ def test_state_machine_is_express_with_logging_all_execution_data_and_tracing(te
 
 
 def test_state_machine_runs_the_asl_file_with_each_placeholder_bound_to_its_function(synth: Synth) -> None:
-    _, machine = synth.one("AWS::StepFunctions::StateMachine")
-    properties = machine["Properties"]
-    assert properties["DefinitionString"] == ASL_FILE.read_text()
-    substitutions = properties["DefinitionSubstitutions"]
-    expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
-    assert set(substitutions) == set(expected)
-    for placeholder, name in expected.items():
-        logical_id = substitutions[placeholder]["Fn::GetAtt"][0]
-        assert logical_id.startswith(f"Functions{name}") and "Role" not in logical_id
+    machines = {k: v["Properties"] for k, v in synth.resources("AWS::StepFunctions::StateMachine").items()}
+    assert sorted(k.rstrip("0123456789ABCDEF") for k in machines) == [
+        "WorkflowJobStateMachine",
+        "WorkflowStateMachine",
+    ]
+    for logical_id, properties in machines.items():
+        if logical_id.startswith("WorkflowJobStateMachine"):
+            # The job machine: the same file, only its TimeoutSeconds changed.
+            assert properties["DefinitionString"] == job_definition(ASL_FILE.read_text())
+            assert json.loads(properties["DefinitionString"])["TimeoutSeconds"] == JOB_TIMEOUT_SECONDS
+        else:
+            assert properties["DefinitionString"] == ASL_FILE.read_text()
+        substitutions = properties["DefinitionSubstitutions"]
+        expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
+        assert set(substitutions) == set(expected)
+        for placeholder, name in expected.items():
+            function_id = substitutions[placeholder]["Fn::GetAtt"][0]
+            assert function_id.startswith(f"Functions{name}") and "Role" not in function_id
 
 
 def test_workflow_role_may_invoke_only_its_own_functions(synth: Synth) -> None:
-    invokes = [s for _, s in statements(synth) if "lambda:InvokeFunction" in as_list(s["Action"])]
+    invokes = [
+        s
+        for policy, s in statements(synth)
+        if "lambda:InvokeFunction" in as_list(s["Action"]) and policy.startswith("Workflow")
+    ]
     assert len(invokes) == 1
     targets = {resource["Fn::GetAtt"][0] for resource in invokes[0]["Resource"]}
     functions = synth.resources("AWS::Lambda::Function")
@@ -624,3 +638,27 @@ def test_outputs_name_the_site_api_state_machine_and_its_console_page(synth: Syn
     assert {"SiteUrl", "ApiUrl", "StateMachineArn", "ExecutionsConsoleUrl"} <= set(outputs)
     console = json.dumps(outputs["ExecutionsConsoleUrl"]["Value"])
     assert "console.aws.amazon.com/states/home" in console and "statemachines/view/" in console
+
+
+# --- Jobs ---------------------------------------------------------------------------
+
+
+def test_jobs_api_may_only_invoke_run_job_and_run_job_may_only_run_the_job_machine(synth: Synth) -> None:
+    functions = synth.resources("AWS::Lambda::Function")
+    run_job = next(k for k in functions if k.startswith("FunctionsRunJob"))
+    machines = synth.resources("AWS::StepFunctions::StateMachine")
+    job_machine = next(k for k in machines if k.startswith("WorkflowJobStateMachine"))
+    assert synth.function("JobsApi")["Environment"]["Variables"]["RUN_JOB_FUNCTION"] == {"Ref": run_job}
+    # RunJob names the job machine's ARN by its fixed name (the machine needs the functions first).
+    name = machines[job_machine]["Properties"]["StateMachineName"]
+    arn = json.dumps(synth.function("RunJob")["Environment"]["Variables"]["JOB_STATE_MACHINE_ARN"])
+    assert f":stateMachine:{name}" in arn
+    granted: dict[str, list[tuple[list[str], Any]]] = {}
+    for role, statement in statements(synth):
+        for wanted in ("JobsApi", "RunJob"):
+            if role.startswith(f"Functions{wanted}Role"):
+                granted.setdefault(wanted, []).append((as_list(statement["Action"]), statement["Resource"]))
+    assert (["lambda:InvokeFunction"], {"Fn::GetAtt": [run_job, "Arn"]}) in granted["JobsApi"]
+    assert (["states:StartSyncExecution"], {"Ref": job_machine}) in granted["RunJob"]
+    for actions, _ in granted["JobsApi"] + granted["RunJob"]:
+        assert not any(action.startswith("states:StartExecution") for action in actions)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.tables import GENERATION_SLOTS, TABLES
+from text2image.tables import GENERATION_SLOTS, JOBS, TABLES
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,11 @@ def _table_statements(synth: Synth) -> list[tuple[str, dict[str, Any]]]:
 
 def test_only_the_slot_functions_may_touch_the_slot_table_and_only_to_read_and_update(synth: Synth) -> None:
     (table_id,) = [k for k in synth.resources("AWS::DynamoDB::Table") if GENERATION_SLOTS.construct_id in k]
-    statements = _table_statements(synth)
+    statements = [
+        (logical_id, statement)
+        for logical_id, statement in _table_statements(synth)
+        if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+    ]
     assert sorted(logical_id.split("Role")[0] for logical_id, _ in statements) == [
         "FunctionsAcquireGenerationSlot",
         "FunctionsReleaseGenerationSlot",
@@ -55,3 +59,22 @@ def test_the_capacity_reaches_the_semaphore_from_the_deploy_settings(synth: Synt
     # CUSTOM deploys two instances, each drawing one image at a time.
     for name in ("AcquireGenerationSlot", "ReleaseGenerationSlot"):
         assert synth.function(name)["Environment"]["Variables"]["GENERATION_CAPACITY"] == "2"
+
+
+def test_the_jobs_table_is_written_only_by_the_job_functions_and_the_stage_reporters(synth: Synth) -> None:
+    (table_id,) = [k for k in synth.resources("AWS::DynamoDB::Table") if JOBS.construct_id in k]
+    granted = {
+        logical_id.split("Role")[0].removeprefix("Functions"): sorted(statement["Action"])
+        if isinstance(statement["Action"], list)
+        else [statement["Action"]]
+        for logical_id, statement in _table_statements(synth)
+        if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+    }
+    assert granted == {
+        "JobsApi": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "RunJob": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        "CheckPromptToxicity": ["dynamodb:UpdateItem"],
+        "AcquireGenerationSlot": ["dynamodb:UpdateItem"],
+        "ModerateImage": ["dynamodb:UpdateItem"],
+        "StoreImage": ["dynamodb:UpdateItem"],
+    }

@@ -459,7 +459,7 @@ def test_the_page_calls_the_api_relatively_so_it_works_behind_cloudfront():
     for script in ("app.js", "executions.js"):
         source = (FRONTEND_DIR / script).read_text()
         assert "http://" not in source and "https://" not in source
-        assert re.search(r'"api/(generate|executions)', source)
+        assert re.search(r"[\"`]api/(jobs|executions)", source)
 
 
 def test_every_form_control_has_a_label():

@@ -96,3 +96,19 @@ def test_generation_uses_the_checked_english_texts_not_the_originals():
 def test_generation_refuses_a_step_without_checked_texts():
     with pytest.raises(ValidationError):
         GenerateInput.model_validate({"request": {"prompt": "a jaguar"}, "execution_id": "arn:execution:1"})
+
+
+def test_a_jobs_quality_settings_replace_the_configured_ones():
+    from text2image.contract import JobRequest
+
+    config = GenerationConfig(endpoint_name="e", bucket="bucket", steps=25, use_refiner=False)
+    job = JobRequest(prompt="a cat", steps=50, use_refiner=True, refiner_steps=40, refiner_strength=0.2)
+
+    payload = build_payload(job, 133, config)
+
+    assert (payload["steps"], payload["use_refiner"]) == (50, True)
+    assert (payload["refiner_steps"], payload["refiner_strength"]) == (40, 0.2)
+    # Unset, the configuration decides.
+    plain = build_payload(JobRequest(prompt="a cat"), 1, config)
+    assert (plain["steps"], plain["use_refiner"]) == (25, False)
+    assert "refiner_steps" not in plain

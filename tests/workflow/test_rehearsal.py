@@ -11,6 +11,7 @@ import pytest
 
 from tests.infra.stack_fixtures import CONCRETE, synthesize
 from tests.workflow.test_paths import APPROVED_PATH, BENIGN, TOXIC
+from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from workflow.local import LocalEnvironment
 from workflow.rehearsal import STANDIN_ENDPOINT_NAME, Rehearsal, RehearsalError
 from workflow.standins.admin import inject_fault
@@ -39,8 +40,12 @@ def function_id(template: dict[str, Any], prefix: str) -> str:
 
 
 def state_machine(template: dict[str, Any]) -> dict[str, Any]:
+    # The sync machine (the job machine is the same file with another timeout).
     (machine,) = (
-        v for v in template["Resources"].values() if v["Type"] == "AWS::StepFunctions::StateMachine"
+        v
+        for v in template["Resources"].values()
+        if v["Type"] == "AWS::StepFunctions::StateMachine"
+        and not str(v["Properties"].get("StateMachineName", "")).endswith(JOB_STATE_MACHINE_SUFFIX)
     )
     return machine
 

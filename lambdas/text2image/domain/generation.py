@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from text2image.config import GenerationConfig
-from text2image.contract import GenerateRequest
+from text2image.contract import GenerateRequest, JobRequest
 
 ImageFormat = Literal["png", "jpeg"]
 CONTENT_TYPES: dict[ImageFormat, str] = {"png": "image/png", "jpeg": "image/jpeg"}
 
 
 def build_payload(request: GenerateRequest, seed: int, config: GenerationConfig) -> dict[str, Any]:
-    """The JumpStart SDXL 1.0 payload: a negative prompt is a prompt with a negative weight."""
+    """The JumpStart SDXL 1.0 payload: a negative prompt is a prompt with a negative weight.
+    A job's own quality settings replace the configured ones."""
+    if not isinstance(request, JobRequest):
+        request = JobRequest.model_validate(request.model_dump())
+    steps = request.steps if request.steps is not None else config.steps
+    use_refiner = request.use_refiner if request.use_refiner is not None else config.use_refiner
     text_prompts = [{"text": request.prompt, "weight": 1.0}]
     if request.negative_prompt.strip():
         text_prompts.append({"text": request.negative_prompt, "weight": -1.0})
@@ -23,14 +28,18 @@ def build_payload(request: GenerateRequest, seed: int, config: GenerationConfig)
         "width": request.width,
         "height": request.height,
         "cfg_scale": config.cfg_scale,
-        "steps": config.steps,
+        "steps": steps,
         "seed": seed,
         "sampler": config.sampler,
-        "use_refiner": config.use_refiner,
+        "use_refiner": use_refiner,
     }
-    if config.use_refiner:
-        payload["refiner_steps"] = config.refiner_steps
-        payload["refiner_strength"] = config.refiner_strength
+    if use_refiner:
+        payload["refiner_steps"] = (
+            request.refiner_steps if request.refiner_steps is not None else config.refiner_steps
+        )
+        payload["refiner_strength"] = (
+            request.refiner_strength if request.refiner_strength is not None else config.refiner_strength
+        )
     return payload
 
 

@@ -21,7 +21,9 @@ from text2image.adapters.dynamodb import SlotTable
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.config import AdmissionConfig
 from text2image.domain.admission import Admission, Decision, SlotPool, decide, slot_free_times
+from text2image.domain.jobs import JobStage, job_of_execution
 from text2image.handlers.common import parse_step
+from text2image.job_progress import JobProgress
 from text2image.models import AcquireSlotInput, SlotAdmission
 from text2image.observability import (
     BUSY_REFUSALS_METRIC,
@@ -34,16 +36,22 @@ from text2image.observability import (
 
 config = AdmissionConfig.from_env()
 slots = SlotTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.table, config.pool)
+progress = JobProgress(config.jobs_table)
 
 
-def reserve(holder: str, started: float, now: float) -> Admission:
+def run_budget_seconds(execution_name: str | None) -> int:
+    """A job waits for its turn inside the job machine's timeout; a sync run inside 28 s."""
+    return config.job_run_budget_seconds if job_of_execution(execution_name) else config.run_budget_seconds
+
+
+def reserve(holder: str, started: float, now: float, budget: int) -> Admission:
     """Take a place in the queue on arrival, or refuse at once if its turn cannot come in time."""
     slots.read()  # makes the pool's item if it is missing
     slots.wait(holder, now)
-    return _decide(holder, started, now, admitted="queued")
+    return _decide(holder, started, now, budget, admitted="queued")
 
 
-def acquire(holder: str, started: float, now: float) -> Admission:
+def acquire(holder: str, started: float, now: float, budget: int) -> Admission:
     """Take a slot now, or keep waiting while the turn still comes in time."""
     pool = slots.read()
     if pool.holds(holder, now):  # a replay: counted when it was taken
@@ -55,12 +63,12 @@ def acquire(holder: str, started: float, now: float) -> Admission:
     if any(reclaimed) and _take(holder, now):
         return _acquired(pool, holder, now)
     slots.wait(holder, now)
-    return _decide(holder, started, now, admitted="wait")
+    return _decide(holder, started, now, budget, admitted="wait")
 
 
-def _decide(holder: str, started: float, now: float, admitted: Decision) -> Admission:
+def _decide(holder: str, started: float, now: float, budget: int, admitted: Decision) -> Admission:
     pool = slots.read()
-    stale_before = now - config.run_budget_seconds
+    stale_before = _stale_before(now)
     for stale, since in pool.stale_waiters(stale_before).items():
         slots.forget_waiter(stale, since)  # so the item does not grow with runs that never left
     latency = pool.latency_seconds or config.expected_generation_seconds
@@ -70,7 +78,7 @@ def _decide(holder: str, started: float, now: float, admitted: Decision) -> Admi
         free_times=slot_free_times(pool.leases, config.capacity, config.lease_seconds, latency, now),
         latency_seconds=latency,
         now=now,
-        run_deadline=started + config.run_budget_seconds,
+        run_deadline=started + budget,
         after_generation_seconds=config.after_generation_seconds,
         admitted=admitted,
     )
@@ -85,8 +93,13 @@ def _acquired(pool: SlotPool, holder: str, now: float) -> Admission:
     """Taken: how long the run waited since it took its place, and how many still wait."""
     since = pool.waiters.get(holder, now)
     metrics.add_metric(name=SLOT_WAIT_METRIC, unit=MetricUnit.Seconds, value=max(0.0, now - since))
-    _count_queue(pool.queue_depth(now - config.run_budget_seconds, without=holder))
+    _count_queue(pool.queue_depth(_stale_before(now), without=holder))
     return Admission("acquired")
+
+
+def _stale_before(now: float) -> float:
+    """A waiter older than the longest budget (a job's) must have ended without leaving."""
+    return now - max(config.run_budget_seconds, config.job_run_budget_seconds)
 
 
 def _count_queue(depth: int) -> None:
@@ -101,7 +114,12 @@ def _take(holder: str, now: float) -> bool:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(AcquireSlotInput, event)
     admit = reserve if step.mode == "reserve" else acquire
-    admission = admit(step.execution_id, step.execution_started.timestamp(), time.time())
+    budget = run_budget_seconds(step.execution_name)
+    admission = admit(step.execution_id, step.execution_started.timestamp(), time.time(), budget)
+    if admission.decision == "acquired":
+        progress.report(step.execution_name, JobStage.GENERATING)
+    elif admission.decision != "busy":
+        progress.report(step.execution_name, JobStage.QUEUED, admission.position)
     logger.info(
         "admission",
         extra={"decision": admission.decision, "position": admission.position, "capacity": config.capacity},

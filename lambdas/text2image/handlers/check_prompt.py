@@ -13,16 +13,19 @@ from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
-from text2image.contract import GenerateRequest, Stage
+from text2image.contract import JobRequest, Stage
+from text2image.domain.jobs import JobStage
 from text2image.domain.prompts import TooManySegments
 from text2image.domain.verdicts import blocking_labels
 from text2image.errors import InvalidRequest
 from text2image.handlers.common import describe, parse_step
+from text2image.job_progress import JobProgress
 from text2image.models import PromptCheckInput, PromptCheckOutput
 from text2image.observability import count_rejection, metrics, observed_handler
 from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
+progress = JobProgress(config.jobs_table)
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
 # No Translate client at all when translation is off: nothing can call it.
 translator = (
@@ -35,8 +38,9 @@ translator = (
 @observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(PromptCheckInput, event)
+    progress.report(step.execution_name, JobStage.CHECKING_PROMPT)
     try:
-        request = GenerateRequest.model_validate(step.request)
+        request = JobRequest.model_validate(step.request)
     except ValidationError as error:
         raise InvalidRequest(f"Invalid request: {describe(error)}") from None
     try:

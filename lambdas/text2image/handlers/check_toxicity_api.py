@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
-from text2image.contract import INVALID_REQUEST_ERROR, CheckToxicityRequest, ErrorResponse
+from text2image.contract import CheckToxicityRequest
 from text2image.errors import ComprehendThrottled, ComprehendUnavailable, WorkflowError
-from text2image.handlers.common import describe
+from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
 from text2image.observability import logger, metrics, traced, traced_handler
 from text2image.prompt_check import check_prompt
 from text2image.startup import resumes_collection
@@ -33,13 +32,7 @@ translator = (
 app = APIGatewayRestResolver(strip_prefixes=["/api"])
 
 
-def error_response(status: int, error: str, message: str) -> Response:
-    body = ErrorResponse(status="FAILED", error=error, message=message)
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump(exclude_none=True),
-    )
+answer_bad_bodies_with_400(app)
 
 
 @app.post("/check-toxicity")
@@ -49,19 +42,6 @@ def check_toxicity() -> dict[str, Any]:
     # JSON is a ValueError answered 400 like any other invalid body.
     request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
     return check_prompt(request, analyzer, config, translator).model_dump(mode="json")
-
-
-@app.exception_handler(ValidationError)
-def invalid_body(error: ValidationError) -> Response:
-    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {describe(error)}")
-
-
-# ValueError: not JSON, not UTF-8, a number too long, or too many segments
-# (TooManySegments); RecursionError: JSON nested deeper than the parser goes.
-@app.exception_handler([ValueError, RecursionError])
-def unreadable_body(error: Exception) -> Response:
-    reason = "the body is nested too deeply" if isinstance(error, RecursionError) else str(error)
-    return error_response(400, INVALID_REQUEST_ERROR, f"Invalid request: {reason}")
 
 
 @app.exception_handler([ComprehendThrottled, ComprehendUnavailable])

@@ -15,18 +15,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.s3 import ImageBucket
 from text2image.config import StorageConfig
+from text2image.domain.jobs import JobStage
 from text2image.domain.storage import image_metadata, published_key
 from text2image.handlers.common import parse_step
+from text2image.job_progress import JobProgress
 from text2image.models import StoredImage, StoreInput
 from text2image.observability import logger, metrics, observed_handler
 
 config = StorageConfig.from_env()
+progress = JobProgress(config.jobs_table)
 bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 
 
 @observed_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(StoreInput, event)
+    progress.report(step.execution_name, JobStage.STORING)
     image_format = "jpeg" if step.content_type == "image/jpeg" else "png"
     key = published_key(config.published_prefix, step.execution_id, image_format)
     metadata = image_metadata(

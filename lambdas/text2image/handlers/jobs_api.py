@@ -1,0 +1,141 @@
+"""POST /jobs and GET /jobs/{id}: asynchronous generation with live progress.
+
+POST validates the body like /generate (plus a job's quality settings), claims
+the Idempotency-Key by writing the job item under an id derived from the key
+(one conditional put), counts the job in the bounded queue (429 past the depth)
+and invokes RunJob asynchronously. GET reads the job item.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+
+from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
+from text2image.adapters.jobs import JobTable
+from text2image.config import JobsConfig
+from text2image.contract import ErrorResponse, JobRequest
+from text2image.domain.job_view import accepted_body, job_view, status_url
+from text2image.domain.jobs import (
+    JOB_LOST_AFTER_SECONDS,
+    is_job_id,
+    new_job_id,
+    queue_retry_after,
+    request_digest,
+)
+from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
+from text2image.observability import logger, metrics, traced_handler
+from text2image.startup import resumes_collection
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+JOBS_UNAVAILABLE_MESSAGE = "Jobs cannot be accepted right now. Try again shortly."
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+config = JobsConfig.from_env()
+jobs = JobTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.jobs_table)
+lambda_client = boto3.client("lambda", config=SERVICE_CLIENT_CONFIG)
+app = APIGatewayRestResolver(strip_prefixes=["/api"])
+answer_bad_bodies_with_400(app)
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
+
+
+def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now: float) -> Response:
+    """202 with the job (a new one, or the key's first one), 409, or 429."""
+    JobRequest.model_validate(body)
+    digest = request_digest(body)
+    job_id = new_job_id(key)
+    url = status_url(collection_path, job_id)
+    accepted = json_response(202, accepted_body(job_id, url), {"Location": url})
+    if key is not None:
+        earlier = jobs.get(job_id)
+        if earlier is not None:
+            return accepted if earlier["digest"] == digest else _key_reused()
+    if not jobs.enter_queue(
+        job_id, config.max_jobs_in_flight, now, stale_before=now - JOB_LOST_AFTER_SECONDS
+    ):
+        retry_after = queue_retry_after(
+            len(jobs.in_flight()), config.capacity, config.expected_generation_seconds
+        )
+        return error_response(
+            429,
+            "TooManyJobs",
+            "Too many jobs are waiting. Try again after the time in Retry-After.",
+            {"Retry-After": str(retry_after)},
+        )
+    if not jobs.create(job_id, body, digest, now):
+        # The same key, at the same moment: the first writer's job is the one.
+        earlier = jobs.get(job_id) or {}
+        return accepted if earlier.get("digest") == digest else _key_reused()
+    try:
+        lambda_client.invoke(
+            FunctionName=config.run_job_function,
+            InvocationType="Event",
+            Payload=json.dumps({"job_id": job_id}),
+        )
+    except (ClientError, BotoCoreError):
+        # Never left QUEUED for ever: the job ends now, so a repeat of its key sees why.
+        logger.exception("RunJob could not be invoked", extra={"job_id": job_id})
+        unavailable = ErrorResponse(
+            status="FAILED", error="JobsUnavailable", message=JOBS_UNAVAILABLE_MESSAGE
+        )
+        if jobs.claim(job_id, now):
+            jobs.finish(job_id, 503, unavailable.model_dump(), now)
+        jobs.leave_queue(job_id)
+        return error_response(503, "JobsUnavailable", JOBS_UNAVAILABLE_MESSAGE)
+    logger.info("job accepted", extra={"job_id": job_id})
+    return accepted
+
+
+def _key_reused() -> Response:
+    return error_response(
+        409,
+        "IdempotencyKeyReused",
+        f"This {IDEMPOTENCY_HEADER} was used with a different body. Use a new key for a new request.",
+    )
+
+
+@app.post("/jobs")
+def submit_job() -> Response:
+    body = app.current_event.json_body
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    key = app.current_event.headers.get(IDEMPOTENCY_HEADER)  # case-insensitive
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
+        raise ValueError(
+            f"the {IDEMPOTENCY_HEADER} header must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
+        )
+    return accept_job(body, key, app.current_event.request_context.path, time.time())
+
+
+@app.get("/jobs/<job_id>")
+def get_job(job_id: str) -> Response:
+    item = jobs.get(job_id) if is_job_id(job_id) else None
+    if item is None:
+        return error_response(404, "JobNotFound", "There is no job with this id (jobs are kept 24 hours).")
+    return json_response(200, job_view(item, app.current_event.request_context.path, time.time()))
+
+
+@app.exception_handler([ClientError, BotoCoreError])
+def jobs_unavailable(error: Exception) -> Response:
+    logger.exception("jobs table or RunJob unavailable")
+    return error_response(503, "JobsUnavailable", JOBS_UNAVAILABLE_MESSAGE)
+
+
+@resumes_collection
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@traced_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

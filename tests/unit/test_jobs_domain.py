@@ -1,0 +1,63 @@
+"""Jobs in plain Python: names, keys, digests, the job machine's definition, the view."""
+
+from __future__ import annotations
+
+import json
+
+from repo_paths import ASL_FILE
+from text2image.domain.job_view import job_view
+from text2image.domain.jobs import (
+    JOB_LOST_AFTER_SECONDS,
+    JOB_TIMEOUT_SECONDS,
+    execution_name,
+    job_definition,
+    job_of_execution,
+    new_job_id,
+    request_digest,
+)
+
+
+def test_a_key_always_names_the_same_job_and_no_key_a_new_one():
+    assert new_job_id("k") == new_job_id("k") != new_job_id("other")
+    assert new_job_id(None) != new_job_id(None)
+    # The same key on another route is another key.
+    assert new_job_id("k", route="generate") != new_job_id("k")
+
+
+def test_only_a_run_named_by_a_job_is_a_job():
+    job_id = new_job_id(None)
+    assert job_of_execution(execution_name(job_id)) == job_id
+    assert job_of_execution("0b6e8f2a-sync-run") is None
+    assert job_of_execution("job-not-a-uuid") is None
+    assert job_of_execution(None) is None
+
+
+def test_the_digest_ignores_key_order_but_not_values():
+    assert request_digest({"prompt": "a", "seed": 1}) == request_digest({"seed": 1, "prompt": "a"})
+    assert request_digest({"prompt": "a", "seed": 1}) != request_digest({"prompt": "a", "seed": 2})
+
+
+def test_the_job_machine_is_the_same_file_with_only_the_timeout_changed():
+    sync = json.loads(ASL_FILE.read_text())
+    job = json.loads(job_definition(ASL_FILE.read_text()))
+    assert job.pop("TimeoutSeconds") == JOB_TIMEOUT_SECONDS != sync.pop("TimeoutSeconds")
+    assert job == sync
+
+
+def test_a_job_whose_runner_died_is_shown_ended_not_running_for_ever():
+    item = {"job_id": new_job_id(None), "status": "RUNNING", "stage": "generating", "claimed_at": 1000.0}
+    assert job_view(item, "/jobs/x", now=1000.0 + 10)["status"] == "RUNNING"
+    lost = job_view(item, "/jobs/x", now=1000.0 + JOB_LOST_AFTER_SECONDS + 1)
+    assert (lost["status"], lost["http_status"], lost["result"]["error"]) == ("DONE", 504, "JobLost")
+
+
+def test_the_position_is_shown_only_while_queued():
+    item = {
+        "job_id": new_job_id(None),
+        "status": "RUNNING",
+        "stage": "queued",
+        "position": 3,
+        "claimed_at": 0.0,
+    }
+    assert job_view(item, "/jobs/x", now=1.0)["position"] == 3
+    assert "position" not in job_view(item | {"stage": "generating"}, "/jobs/x", now=1.0)
