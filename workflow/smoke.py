@@ -183,6 +183,34 @@ def image_problems(answer: Answer, client: SmokeClient, size: str) -> list[str]:
     return problems
 
 
+# A job runs in an Express execution of at most 5 minutes; a little more for its answer.
+JOB_WAIT_SECONDS = 330.0
+JOB_POLL_SECONDS = 1.0
+
+
+def job_problems(
+    answer: Answer, client: SmokeClient, size: str, wait_seconds: float = JOB_WAIT_SECONDS
+) -> list[str]:
+    """A 202 job, followed on GET /jobs/{id} until it is done: it must end as an approved
+    image of the requested size, like the sync route's answer."""
+    job_id = answer.body.get("job_id") if isinstance(answer.body, dict) else None
+    if not job_id:
+        return [f"no job_id in {str(answer.body)[:160]}"]
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        view = client.get(f"/jobs/{job_id}")
+        if view.status != 200 or not isinstance(view.body, dict):
+            return [f"GET /jobs/{job_id}: HTTP {view.status}: {str(view.body)[:160]}"]
+        if view.body.get("status") == "DONE":
+            break
+        if time.monotonic() > deadline:
+            return [f"job {job_id} not done after {wait_seconds:.0f} s (stage {view.body.get('stage')})"]
+        time.sleep(JOB_POLL_SECONDS)
+    if view.body.get("http_status") != 200:
+        return [f"job ended HTTP {view.body.get('http_status')}: {str(view.body.get('result'))[:160]}"]
+    return image_problems(Answer(200, view.body.get("result"), view.seconds), client, size)
+
+
 def standard_checks(seed: int = 7) -> list[SmokeCheck]:
     return [
         SmokeCheck(
@@ -207,6 +235,13 @@ def standard_checks(seed: int = 7) -> list[SmokeCheck]:
             {"prompt": BENIGN_PROMPT, "size": "7x7"},
             400,
             lambda answer, client: field_problems(answer.body, {"error": INVALID_REQUEST_ERROR}),
+        ),
+        SmokeCheck(
+            "job approved",
+            "/jobs",
+            {"prompt": BENIGN_PROMPT, "size": APPROVED_SIZE, "seed": seed},
+            202,
+            lambda answer, client: job_problems(answer, client, APPROVED_SIZE),
         ),
         SmokeCheck(
             "check-toxicity benign",

@@ -55,9 +55,15 @@ def test_smoke_passes_against_a_healthy_local_stack(served, capsys):
     assert main([url]) == 0
 
     out = capsys.readouterr().out
-    for name in ("approved image", "toxic prompt rejected", "invalid body refused", "check-toxicity"):
+    for name in (
+        "approved image",
+        "toxic prompt rejected",
+        "invalid body refused",
+        "job approved",
+        "check-toxicity",
+    ):
         assert re.search(rf"^{name}.*\bok$", out, re.MULTILINE), out
-    assert "5 passed, 0 failed" in out
+    assert "6 passed, 0 failed" in out
 
 
 def test_smoke_fails_and_says_why_when_the_image_check_rejects_a_benign_image(served, env, capsys):
@@ -68,7 +74,7 @@ def test_smoke_fails_and_says_why_when_the_image_check_rejects_a_benign_image(se
 
     out = capsys.readouterr().out
     assert re.search(r"^approved image .*FAIL: HTTP 422, expected 200", out, re.MULTILINE), out
-    assert "4 passed, 1 failed" in out
+    assert "5 passed, 1 failed" in out  # the job after it draws its own image, unflagged
 
 
 def test_smoke_fails_when_the_endpoint_is_down(served, env):
