@@ -74,6 +74,15 @@ def observed_handler(handler: Handler) -> Handler:
     return resumes_collection(logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler))))
 
 
+def observed_api_handler(handler: Handler) -> Handler:
+    """A handler behind API Gateway (a REST proxy): as `observed_handler`, with the
+    request's id as the correlation id of its logs."""
+    from aws_lambda_powertools.logging import correlation_paths
+
+    injected = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    return resumes_collection(injected(traced_handler(metrics.log_metrics(handler))))
+
+
 def rejection_metric_name(stage: str) -> str:
     """`PromptRejections`, `ImageRejections`: the metric the dashboard and alarms read too."""
     return f"{stage.capitalize()}Rejections"

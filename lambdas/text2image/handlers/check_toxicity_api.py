@@ -6,7 +6,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
@@ -16,9 +15,8 @@ from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
 from text2image.errors import ComprehendThrottled, ComprehendUnavailable, WorkflowError
 from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
-from text2image.observability import logger, metrics, traced, traced_handler
+from text2image.observability import logger, observed_api_handler, traced
 from text2image.prompt_check import check_prompt
-from text2image.startup import resumes_collection
 
 config = PromptCheckConfig.from_env()
 analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
@@ -55,9 +53,6 @@ def check_failed(error: WorkflowError) -> Response:
     return error_response(502, "PromptCheckFailed", "The prompt could not be checked. Try again later.")
 
 
-@resumes_collection
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@traced_handler
-@metrics.log_metrics
+@observed_api_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

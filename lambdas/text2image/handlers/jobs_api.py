@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,8 +30,7 @@ from text2image.domain.jobs import (
     request_digest,
 )
 from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
-from text2image.observability import logger, metrics, traced_handler
-from text2image.startup import resumes_collection
+from text2image.observability import logger, observed_api_handler
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 JOBS_UNAVAILABLE_MESSAGE = "Jobs cannot be accepted right now. Try again shortly."
@@ -133,9 +131,6 @@ def jobs_unavailable(error: Exception) -> Response:
     return error_response(503, "JobsUnavailable", JOBS_UNAVAILABLE_MESSAGE)
 
 
-@resumes_collection
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@traced_handler
-@metrics.log_metrics
+@observed_api_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
