@@ -1,4 +1,4 @@
-"""What the service is doing, and who is woken when it breaks: one dashboard, five alarms, one topic.
+"""What the service is doing, and who is woken when it breaks: one dashboard, six alarms, one topic.
 
 Every number comes from a metric AWS or the functions already publish, or from a
 metric filter on a log the stack already writes:
@@ -68,6 +68,18 @@ WORKFLOW_ERRORS_METRIC = "WorkflowErrors"
 SAGEMAKER_ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
+RUN_JOB_FUNCTION = "RunJob"
+
+
+def ended_badly_metrics(machine: sfn.StateMachine) -> dict[str, cloudwatch.Metric]:
+    """A machine's runs that ended badly, by how (the ids of the alarm's expression)."""
+    return {
+        "failed": machine.metric_failed(period=PERIOD, statistic="Sum"),
+        "timed_out": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+        "aborted": machine.metric_aborted(period=PERIOD, statistic="Sum"),
+    }
+
+
 @dataclass(frozen=True)
 class AlarmThresholds:
     """Where each alarm fires. Percentages are of the requests in one 5-minute period."""
@@ -92,6 +104,7 @@ class Monitoring(Construct):
         rest_api: apigw.RestApi,
         access_logs: logs.ILogGroup,
         state_machine: sfn.StateMachine,
+        job_state_machine: sfn.StateMachine,
         execution_logs: logs.ILogGroup,
         functions: Mapping[str, lambda_.IFunction],
         endpoint_name: str,
@@ -109,7 +122,7 @@ class Monitoring(Construct):
         self._invalid_request_filter(execution_logs)
 
         self.topic = self._topic(alarm_email)
-        self.alarms = self._alarms(rest_api, state_machine, endpoint_name)
+        self.alarms = self._alarms(rest_api, (state_machine, job_state_machine), functions, endpoint_name)
         for alarm in self.alarms.values():
             alarm.add_alarm_action(actions.SnsAction(self.topic))
 
@@ -119,7 +132,9 @@ class Monitoring(Construct):
             dashboard_name=f"{Stack.of(self).stack_name}-{Aws.REGION}",
             default_interval=Duration.hours(3),
         )
-        self._widgets(rest_api, state_machine, functions, endpoint_name, inference_component_name)
+        self._widgets(
+            rest_api, state_machine, job_state_machine, functions, endpoint_name, inference_component_name
+        )
         CfnOutput(
             Stack.of(self),
             "DashboardUrl",
@@ -257,7 +272,11 @@ class Monitoring(Construct):
         return topic
 
     def _alarms(
-        self, rest_api: apigw.RestApi, state_machine: sfn.StateMachine, endpoint_name: str
+        self,
+        rest_api: apigw.RestApi,
+        state_machines: tuple[sfn.StateMachine, sfn.StateMachine],
+        functions: Mapping[str, lambda_.IFunction],
+        endpoint_name: str,
     ) -> dict[str, cloudwatch.Alarm]:
         t = self.thresholds
         # 503 Busy is a deliberate answer (Retry-After), not a server error.
@@ -286,19 +305,22 @@ class Monitoring(Construct):
         )
         # Busy refusals (a full queue, a throttled or scaled-to-zero endpoint) end in
         # Pass states: those runs succeed and are not counted here. A run failed for an
-        # invalid request is answered 400: not a failure to wake anyone for.
-        ended_badly = "FILL(failed, 0) - FILL(invalid, 0) + FILL(timedOut, 0) + FILL(aborted, 0)"
+        # invalid request is answered 400: not a failure to wake anyone for. Both machines
+        # count (sync runs and job runs); they log to one group, so `invalid` covers both.
+        state_machine, job_state_machine = state_machines
+        runs = {
+            f"{prefix}{kind}": metric
+            for prefix, machine in (("", state_machine), ("job_", job_state_machine))
+            for kind, metric in ended_badly_metrics(machine).items()
+        }
+        ended_badly = " + ".join(f"FILL({run}, 0)" for run in runs) + " - FILL(invalid, 0)"
         failed = cloudwatch.MathExpression(
             expression=f"IF(({ended_badly}) > 0, {ended_badly}, 0)",
-            using_metrics={
-                "failed": state_machine.metric_failed(period=PERIOD, statistic="Sum"),
-                "invalid": self.derived(INVALID_REQUESTS_METRIC),
-                "timedOut": state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
-                "aborted": state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
-            },
-            label="Failed, timed-out and aborted runs (not invalid requests, not 503 Busy)",
+            using_metrics=runs | {"invalid": self.derived(INVALID_REQUESTS_METRIC)},
+            label="Failed, timed-out and aborted runs, sync and jobs (not invalid requests, not 503 Busy)",
             period=PERIOD,
         )
+        run_job = functions[RUN_JOB_FUNCTION]
         specs: dict[str, tuple[cloudwatch.IMetric, float, int, str]] = {
             "ServerErrorRate": (
                 server_error_rate,
@@ -322,7 +344,13 @@ class Monitoring(Construct):
                 failed,
                 0,
                 1,
-                "A workflow run failed, timed out or was aborted (rejections are not failures).",
+                "A run (sync or job) failed, timed out or was aborted (rejections are not failures).",
+            ),
+            "JobRunnerErrors": (
+                run_job.metric_errors(period=PERIOD, statistic="Sum"),
+                0,
+                1,
+                f"{RUN_JOB_FUNCTION} failed: a job may stay RUNNING until it is declared lost.",
             ),
             "RejectionRate": (
                 self.rejection_rate(),
@@ -369,6 +397,7 @@ class Monitoring(Construct):
         self,
         rest_api: apigw.RestApi,
         state_machine: sfn.StateMachine,
+        job_state_machine: sfn.StateMachine,
         functions: Mapping[str, lambda_.IFunction],
         endpoint_name: str,
         inference_component_name: str | None,
@@ -482,6 +511,19 @@ class Monitoring(Construct):
                     self.emf(SLOT_WAIT_METRIC, f"slot wait {statistic}", statistic)
                     for statistic in ("p50", "p95")
                 ],
+            ),
+            graph(
+                "Job runs: started and ended badly; whole run p95 (ms)",
+                [
+                    job_state_machine.metric_started(
+                        period=PERIOD, statistic="Sum", label="job runs started"
+                    ),
+                    *(
+                        metric.with_(label=f"job runs {kind}")
+                        for kind, metric in ended_badly_metrics(job_state_machine).items()
+                    ),
+                ],
+                right=[job_state_machine.metric_time(period=PERIOD, statistic="p95", label="job run p95")],
             ),
         )
         self.dashboard.add_widgets(*(alarm_widget(name) for name in self.alarms))

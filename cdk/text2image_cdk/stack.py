@@ -126,6 +126,7 @@ class Text2ImageStack(Stack):
             rest_api=self.api.rest_api,
             access_logs=self.api.access_logs,
             state_machine=self.workflow.state_machine,
+            job_state_machine=self.workflow.job_state_machine,
             execution_logs=self.workflow.log_group,
             functions=self.functions.by_name,
             endpoint_name=endpoint_name,

@@ -248,7 +248,7 @@ def metric_of(alarm: dict[str, Any], metric_id: str | None = None) -> dict[str, 
     return queries[metric_id]["MetricStat"]["Metric"] if metric_id else queries
 
 
-def test_five_alarms_each_notify_the_topic(synth: Synth) -> None:
+def test_six_alarms_each_notify_the_topic(synth: Synth) -> None:
     found = alarms(synth)
     assert set(found) == {
         "ServerErrorRate",
@@ -256,6 +256,7 @@ def test_five_alarms_each_notify_the_topic(synth: Synth) -> None:
         "EndpointModelErrors",
         "FailedExecutions",
         "RejectionRate",
+        "JobRunnerErrors",
     }
     topic = logical_id(synth, "AWS::SNS::Topic", "MonitoringAlarmTopic")
     for name, alarm in found.items():
@@ -287,17 +288,29 @@ def test_alarm_thresholds(synth: Synth) -> None:
     assert (model["Threshold"], model["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
     failed = found["FailedExecutions"]
-    assert {metric_of(failed, i)["MetricName"] for i in ("failed", "timedOut", "aborted")} == {
-        "ExecutionsFailed",
-        "ExecutionsTimedOut",
-        "ExecutionsAborted",
+    # Both machines: a job run that fails wakes someone as a sync run does.
+    machines = {
+        "": logical_id(synth, "AWS::StepFunctions::StateMachine", "WorkflowStateMachine"),
+        "job_": logical_id(synth, "AWS::StepFunctions::StateMachine", "WorkflowJobStateMachine"),
     }
+    for prefix, machine in machines.items():
+        for kind, metric_name in (
+            ("failed", "ExecutionsFailed"),
+            ("timed_out", "ExecutionsTimedOut"),
+            ("aborted", "ExecutionsAborted"),
+        ):
+            metric = metric_of(failed, f"{prefix}{kind}")
+            assert metric["MetricName"] == metric_name
+            assert metric["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine}}]
     # Runs answered 400 for an invalid request are taken out; nothing else is, since a
     # busy or starting endpoint ends the run successfully (503 from a Pass state).
     assert metric_of(failed, "invalid")["MetricName"] == "InvalidRequestRuns"
     assert "noCapacity" not in metric_of(failed)
     expression = next(q for q in failed["Metrics"] if "Expression" in q)["Expression"]
-    ended_badly = "FILL(failed, 0) - FILL(invalid, 0) + FILL(timedOut, 0) + FILL(aborted, 0)"
+    ended_badly = (
+        "FILL(failed, 0) + FILL(timed_out, 0) + FILL(aborted, 0) + FILL(job_failed, 0) "
+        "+ FILL(job_timed_out, 0) + FILL(job_aborted, 0) - FILL(invalid, 0)"
+    )
     assert expression == f"IF(({ended_badly}) > 0, {ended_badly}, 0)"
     invalid = metric_filter(synth, "InvalidRequestRuns")
     assert invalid["LogGroupName"] == {"Ref": logical_id(synth, "AWS::Logs::LogGroup", "WorkflowExecutions")}
@@ -312,6 +325,12 @@ def test_alarm_thresholds(synth: Synth) -> None:
     }
     assert rejection["Threshold"] == defaults.rejection_percent
     assert rejection["EvaluationPeriods"] == 3
+
+    runner = found["JobRunnerErrors"]
+    assert (runner["MetricName"], runner["Namespace"]) == ("Errors", "AWS/Lambda")
+    run_job = logical_id(synth, "AWS::Lambda::Function", "FunctionsRunJob")
+    assert runner["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": run_job}}]
+    assert (runner["Threshold"], runner["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
 def test_alarm_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use_and_refuses_plain_http(
@@ -352,3 +371,14 @@ def test_dashboard_url_is_a_stack_output(synth: Synth) -> None:
         "https://<AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<AWS::Region>"
         f"#dashboards/dashboard/<{dashboard_id}>"
     )
+
+
+def test_job_runs_are_plotted_started_ended_badly_and_p95(synth: Synth) -> None:
+    properties = widget(synth, "Job runs")
+    names = sorted(row[1] for row in plotted(properties))
+    assert names == sorted(
+        ["ExecutionsStarted", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", "ExecutionTime"]
+    )
+    # Every one is the job machine's, none the sync machine's.
+    job_machine = logical_id(synth, "AWS::StepFunctions::StateMachine", "WorkflowJobStateMachine")
+    assert {row[3] for row in properties["metrics"]} == {f"<{job_machine}>"}
