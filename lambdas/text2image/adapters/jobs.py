@@ -2,8 +2,9 @@
 
 Every change of a job is a conditional write, so an at-least-once delivery
 cannot undo or repeat it: the job is created once (`attribute_not_exists`),
-claimed once (QUEUED -> RUNNING: only the claimer starts a run), finished once
-(RUNNING -> DONE), and its queue position is only ever lowered.
+claimed once (QUEUED -> RUNNING: only the claimer starts its first run), each
+later run is claimed once (`runs` n-1 -> n), finished once (RUNNING -> DONE),
+and its queue position is only ever lowered.
 """
 
 from __future__ import annotations
@@ -86,16 +87,32 @@ class JobTable:
         return True
 
     def claim(self, job_id: str, now: float) -> bool:
-        """QUEUED -> RUNNING, once: only the caller that wins starts the job's run."""
+        """QUEUED -> RUNNING, once: only the caller that wins starts the job's first run."""
         return self._update(
             job_id,
-            UpdateExpression="SET #status = :running, claimed_at = :now",
+            UpdateExpression="SET #status = :running, claimed_at = :now, runs = :one",
             ConditionExpression="#status = :queued",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
                 ":running": {"S": JobStatus.RUNNING.value},
                 ":queued": {"S": JobStatus.QUEUED.value},
                 ":now": {"N": str(round(now, 3))},
+                ":one": {"N": "1"},
+            },
+        )
+
+    def claim_run(self, job_id: str, run: int) -> bool:
+        """The job's `run`-th run (run >= 2), once: only while the job is running and
+        its previous run was the last one started."""
+        return self._update(
+            job_id,
+            UpdateExpression="SET runs = :run",
+            ConditionExpression="#status = :running AND runs = :previous",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":running": {"S": JobStatus.RUNNING.value},
+                ":run": {"N": str(run)},
+                ":previous": {"N": str(run - 1)},
             },
         )
 
