@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from text2image.deferred_model import DeferredModel
 from text2image.domain.admission import job_queue_depth
@@ -279,6 +279,20 @@ class JobsConfig(FunctionConfig):
     # "poll" (StartExecution, then DescribeExecution) only where StartSyncExecution
     # does not exist, i.e. moto.
     execution_runner: Literal["sync", "poll"] = "sync"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_queue_depth(cls, values: Any) -> Any:
+        """Unset, the depth is the one a job's life allows at this capacity and latency."""
+        if not isinstance(values, dict) or values.get("max_jobs_in_flight") not in (None, ""):
+            return values
+        try:
+            depth = default_job_queue_depth(
+                int(values.get("capacity", 1)), float(values.get("expected_generation_seconds", 8.0))
+            )
+        except (TypeError, ValueError, ZeroDivisionError):
+            return values  # the fields' own validation names the bad variable
+        return {**values, "max_jobs_in_flight": depth}
 
     @property
     def queue_depth(self) -> int:
