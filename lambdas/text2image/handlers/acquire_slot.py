@@ -82,7 +82,7 @@ class Run:
     @property
     def runs_left(self) -> int:
         """The job's runs after this one (none for a sync run)."""
-        return JOB_RUNS - self.run if self.is_job else 0
+        return max(0, JOB_RUNS - self.run) if self.is_job else 0
 
 
 def reserve(run: Run, now: float) -> Admission:
