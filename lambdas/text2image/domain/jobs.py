@@ -32,7 +32,8 @@ JOB_TIMEOUT_SECONDS = 300
 JOB_RUNS = 2
 # The longest a job can wait and run: all its executions.
 JOB_LIFE_SECONDS = JOB_RUNS * JOB_TIMEOUT_SECONDS
-# What a job's last execution ends with when it hands over (a Pass state of the ASL).
+# What a job's execution ends with when it hands over to the job's next one (the ASL's
+# HandOverToNextRun): not an answer, RunJob starts the next run.
 HAND_OVER_STATUS = "HANDED_OVER"
 # How long a job (and its Idempotency-Key) is kept: the item's TTL.
 JOB_RETENTION_SECONDS = 24 * 3600
