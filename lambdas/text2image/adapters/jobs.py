@@ -88,31 +88,36 @@ class JobTable:
 
     def claim(self, job_id: str, now: float) -> bool:
         """QUEUED -> RUNNING, once: only the caller that wins starts the job's first run."""
-        return self._update(
+        return self._claim(
             job_id,
-            UpdateExpression="SET #status = :running, claimed_at = :now, runs = :one",
-            ConditionExpression="#status = :queued",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":running": {"S": JobStatus.RUNNING.value},
-                ":queued": {"S": JobStatus.QUEUED.value},
-                ":now": {"N": str(round(now, 3))},
-                ":one": {"N": "1"},
-            },
+            update="SET #status = :running, claimed_at = :now, runs = :run",
+            condition="#status = :queued",
+            values={":queued": {"S": JobStatus.QUEUED.value}, ":now": {"N": str(round(now, 3))}},
+            run=1,
         )
 
     def claim_run(self, job_id: str, run: int) -> bool:
         """The job's `run`-th run (run >= 2), once: only while the job is running and
         its previous run was the last one started."""
+        return self._claim(
+            job_id,
+            update="SET runs = :run",
+            condition="#status = :running AND runs = :previous",
+            values={":previous": {"N": str(run - 1)}},
+            run=run,
+        )
+
+    def _claim(self, job_id: str, update: str, condition: str, values: dict[str, Any], run: int) -> bool:
+        """Start the job's `run`-th run if `condition` holds: the conditional write is the claim."""
         return self._update(
             job_id,
-            UpdateExpression="SET runs = :run",
-            ConditionExpression="#status = :running AND runs = :previous",
+            UpdateExpression=update,
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
                 ":running": {"S": JobStatus.RUNNING.value},
                 ":run": {"N": str(run)},
-                ":previous": {"N": str(run - 1)},
+                **values,
             },
         )
 
