@@ -31,6 +31,7 @@ import requests
 from PIL import Image
 
 from text2image.contract import INVALID_REQUEST_ERROR, Decision, Stage, parse_size
+from text2image.domain.jobs import JOB_LIFE_SECONDS
 
 Auth = Literal["none", "iam", "apiKey"]
 AUTH_MODES: tuple[str, ...] = ("none", "iam", "apiKey")
@@ -183,8 +184,9 @@ def image_problems(answer: Answer, client: SmokeClient, size: str) -> list[str]:
     return problems
 
 
-# A job runs in an Express execution of at most 5 minutes; a little more for its answer.
-JOB_WAIT_SECONDS = 330.0
+# A job runs in up to JOB_RUNS Express executions of at most 5 minutes each (a busy
+# endpoint hands it over to a second one); a little more for its answer.
+JOB_WAIT_SECONDS = JOB_LIFE_SECONDS + 30.0
 JOB_POLL_SECONDS = 1.0
 
 

@@ -40,19 +40,19 @@ def function_environment(
     config: type[FunctionConfig], provided: Mapping[str, str], overrides: Mapping[str, str]
 ) -> dict[str, str]:
     """Every variable the function's config reads, set explicitly: stack values
-    (bucket, endpoint), then context overrides, then the config's own defaults.
+    (bucket, endpoint), then context overrides, then the config's own defaults
+    (or the values it derives, such as the job queue's depth from the capacity).
     Validated with the function's own config class, so a bad threshold fails the
     synth with the variable's name instead of the deployed function's cold start."""
     environment: dict[str, str] = {}
-    for field_name, variable in config.ENV.items():
+    for variable in config.ENV.values():
         if variable in provided:
             environment[variable] = provided[variable]
         elif variable in overrides:
             environment[variable] = overrides[variable]
-        else:
-            default = config.model_fields[field_name].default
-            environment[variable] = _env_value(default)
-    config.from_env(environment)
+    validated = config.from_env(environment)
+    for field_name, variable in config.ENV.items():
+        environment.setdefault(variable, _env_value(getattr(validated, field_name)))
     return environment
 
 

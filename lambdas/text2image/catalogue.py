@@ -20,6 +20,12 @@ from text2image.config import (
     PromptCheckConfig,
     StorageConfig,
 )
+from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
+
+# RunJob runs a job's executions one after another (each up to the job machine's
+# 300 s) and then records the answer; Lambda's maximum is 900 s.
+RUN_JOB_TIMEOUT_SECONDS = JOB_RUNS * JOB_TIMEOUT_SECONDS + 30
+LAMBDA_MAX_TIMEOUT_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="text2image.handlers.run_job.handler",
         config=JobsConfig,
         asl_placeholder=None,
-        description="Runs one job on the job state machine, once, and records its answer.",
-        # The job machine's 300 s, and the time to record the answer.
-        timeout_seconds=330,
+        description="Runs a job's runs on the job state machine, each once, and records its answer.",
+        timeout_seconds=RUN_JOB_TIMEOUT_SECONDS,
     ),
 )
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from text2image.deferred_model import DeferredModel
-from text2image.domain.jobs import JOB_TIMEOUT_SECONDS
+from text2image.domain.admission import job_queue_depth
+from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
 from text2image.domain.taxonomy import MODERATION_CATEGORIES, TOXICITY_LABELS
 
@@ -171,8 +172,9 @@ class AdmissionConfig(FunctionConfig):
     # The latency assumed until a generation has been measured.
     expected_generation_seconds: Annotated[float, Field(gt=0.0, le=120.0)] = 8.0
     poll_seconds: Annotated[int, Field(ge=1, le=30)] = 1
-    # A job's budget: the job machine's TimeoutSeconds. A job waits for its turn
-    # where a sync run would be refused.
+    # A job's budget per run: the job machine's TimeoutSeconds. A job waits for its
+    # turn where a sync run would be refused, and hands over to its next run (up to
+    # domain.jobs.JOB_RUNS) when its turn cannot come in this one.
     job_run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = JOB_TIMEOUT_SECONDS
 
 
@@ -267,12 +269,50 @@ class JobsConfig(FunctionConfig):
     run_job_function: Annotated[str, Field(min_length=1)] = "RunJob"
     job_state_machine_arn: Annotated[str, Field(min_length=1)]
     # The bounded queue: past this many jobs accepted and not finished, POST /jobs
-    # answers 429. At 8 s an image on one slot, 30 jobs are 4 minutes of work,
-    # inside the job machine's 5 minutes.
-    max_jobs_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 30
+    # answers 429. By default, as many as the admission would still let wait for
+    # their turn within a job's life (`domain.admission.job_queue_depth`: 57 for
+    # one slot at 8 s an image and two runs of 300 s).
+    max_jobs_in_flight: Annotated[int | None, Field(ge=1, le=10_000)] = None
     capacity: Annotated[int, Field(ge=1, le=1000)] = 1
     expected_generation_seconds: Annotated[float, Field(gt=0.0, le=120.0)] = 8.0
     # How RunJob runs the job machine to its end: StartSyncExecution on AWS;
     # "poll" (StartExecution, then DescribeExecution) only where StartSyncExecution
     # does not exist, i.e. moto.
     execution_runner: Literal["sync", "poll"] = "sync"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_queue_depth(cls, values: Any) -> Any:
+        """Unset, the depth is the one a job's life allows at this capacity and latency."""
+        if not isinstance(values, dict) or values.get("max_jobs_in_flight") not in (None, ""):
+            return values
+        try:
+            depth = default_job_queue_depth(
+                int(values.get("capacity", 1)), float(values.get("expected_generation_seconds", 8.0))
+            )
+        except (TypeError, ValueError, ZeroDivisionError):
+            return values  # the fields' own validation names the bad variable
+        return {**values, "max_jobs_in_flight": depth}
+
+    @property
+    def queue_depth(self) -> int:
+        """MAX_JOBS_IN_FLIGHT, or the depth a job's life allows at this capacity."""
+        if self.max_jobs_in_flight is not None:
+            return self.max_jobs_in_flight
+        return default_job_queue_depth(self.capacity, self.expected_generation_seconds)
+
+
+def default_job_queue_depth(capacity: int, expected_generation_seconds: float) -> int:
+    """The queue depth a job's life allows at this capacity, with the admission's defaults."""
+
+    def default(field: str) -> float:
+        return float(AdmissionConfig.model_fields[field].default)
+
+    return job_queue_depth(
+        capacity,
+        JOB_RUNS,
+        default("job_run_budget_seconds"),
+        expected_generation_seconds,
+        default("after_generation_seconds"),
+        default("poll_seconds"),
+    )

@@ -143,9 +143,10 @@ class AcquireSlotInput(_Step):
 
 class SlotAdmission(DeferredModel):
     """`queued`: in line, go on; `acquired`: generate now; `wait`: ask again after
-    `wait_seconds`; `busy`: refuse, and tell the caller to come back after `retry_after` s."""
+    `wait_seconds`; `requeue`: a job's run hands over to the job's next run, which keeps
+    its place; `busy`: refuse, and tell the caller to come back after `retry_after` s."""
 
-    decision: Literal["queued", "acquired", "wait", "busy"]
+    decision: Literal["queued", "acquired", "wait", "requeue", "busy"]
     position: int = 0
     expected_wait_seconds: float = 0.0
     wait_seconds: int = 0
@@ -154,6 +155,8 @@ class SlotAdmission(DeferredModel):
 
 class ReleaseSlotInput(_Step):
     execution_id: str = Field(min_length=1)
+    # `job-<id>[-<run>]` for a job's run: all its runs are one holder.
+    execution_name: str | None = None
     latency_ms: int | None = None
 
 

@@ -69,3 +69,16 @@ def test_asl_placeholders_map_to_function_arns_and_an_unknown_one_is_refused():
     assert substitutions["GenerateImageFunctionArn"] == "arn:GenerateImage"
     with pytest.raises(ValueError, match="NoSuchFunctionArn"):
         asl_substitutions('{"Resource": "${NoSuchFunctionArn}"}', lambda name: f"arn:{name}")
+
+
+def test_the_job_queue_depth_follows_the_capacity_unless_set_and_a_bad_capacity_is_named():
+    from text2image.config import JobsConfig
+
+    required = {"JOBS_TABLE": "jobs", "JOB_STATE_MACHINE_ARN": "arn:jobs"}
+    assert JobsConfig.from_env(required).queue_depth == 57  # one slot, 8 s, two runs of 300 s
+    assert JobsConfig.from_env(required | {"GENERATION_CAPACITY": "3"}).queue_depth == 3 * 57
+    assert JobsConfig.from_env(required | {"MAX_JOBS_IN_FLIGHT": "4"}).queue_depth == 4
+    with pytest.raises(ConfigurationError, match="GENERATION_CAPACITY"):
+        JobsConfig.from_env(required | {"GENERATION_CAPACITY": "many"})
+    with pytest.raises(ConfigurationError, match="MAX_JOBS_IN_FLIGHT"):
+        JobsConfig.from_env(required | {"MAX_JOBS_IN_FLIGHT": "0"})

@@ -8,11 +8,15 @@ from repo_paths import ASL_FILE
 from text2image.domain.job_view import job_view
 from text2image.domain.jobs import (
     JOB_LOST_AFTER_SECONDS,
+    JOB_RUNS,
     JOB_TIMEOUT_SECONDS,
+    JobStage,
     execution_name,
     job_definition,
     job_of_execution,
+    job_run_of_execution,
     new_job_id,
+    reports_stage,
     request_digest,
 )
 
@@ -30,6 +34,30 @@ def test_only_a_run_named_by_a_job_is_a_job():
     assert job_of_execution("0b6e8f2a-sync-run") is None
     assert job_of_execution("job-not-a-uuid") is None
     assert job_of_execution(None) is None
+
+
+def test_each_run_of_a_job_has_its_own_name_and_every_name_parses_back_to_the_job():
+    job_id = new_job_id(None)
+    names = [execution_name(job_id, run) for run in range(1, 4)]
+    assert names == [f"job-{job_id}", f"job-{job_id}-2", f"job-{job_id}-3"]
+    assert [job_run_of_execution(name) for name in names] == [(job_id, 1), (job_id, 2), (job_id, 3)]
+    assert {job_of_execution(name) for name in names} == {job_id}
+    for other in (
+        f"job-{job_id}-1",
+        f"job-{job_id}-0",
+        f"job-{job_id}-",
+        f"job-{job_id}-x",
+        f"job-{job_id}-2-2",
+    ):
+        assert job_run_of_execution(other) is None, other
+    # Execution names are at most 80 characters.
+    assert len(execution_name(job_id, JOB_RUNS)) <= 80
+
+
+def test_a_later_run_checks_the_prompt_again_without_leaving_queued_for_the_poller():
+    assert reports_stage(1, JobStage.CHECKING_PROMPT)
+    assert not reports_stage(2, JobStage.CHECKING_PROMPT)
+    assert all(reports_stage(2, stage) for stage in JobStage if stage != JobStage.CHECKING_PROMPT)
 
 
 def test_the_digest_ignores_key_order_but_not_values():

@@ -111,7 +111,9 @@ def _successors(state: dict) -> list[str]:
 
 def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
     """From ReserveGenerationPlace to every end, through every Choice and Catch, a
-    release runs, except where the admission itself refused and left the queue."""
+    release runs, except where the admission itself refused and left the queue
+    (GenerationBusy) or a job's run hands over to its next run, which keeps the
+    place (HandOverToNextRun); neither is ever reached holding a slot or an image."""
     states = json.loads(DEFINITION)["States"]
     releases = {
         name
@@ -119,7 +121,9 @@ def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
         if state.get("Resource") == "${ReleaseGenerationSlotFunctionArn}"
     }
     assert releases
+    admission_ends = {"GenerationBusy", "HandOverToNextRun"}
     unreleased_ends: list[list[str]] = []
+    admission_paths: list[list[str]] = []
 
     def walk(name: str, path: list[str]) -> None:
         if name in releases:
@@ -129,11 +133,41 @@ def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
         path = [*path, name]
         state = states[name]
         if state.get("End") or state["Type"] in {"Fail", "Succeed"}:
-            if name != "GenerationBusy":
-                unreleased_ends.append(path)
+            (admission_paths if name in admission_ends else unreleased_ends).append(path)
             return
         for following in _successors(state):
             walk(following, path)
 
     walk("ReserveGenerationPlace", [])
     assert unreleased_ends == []
+    assert {path[-1] for path in admission_paths} == admission_ends
+    # Both are reached straight from an admission decision, before any image is drawn.
+    for path in admission_paths:
+        assert path[-2] in {"IsThereRoomForThisRun", "IsGenerationSlotAcquired"}, path
+        assert "GenerateImage" not in path, path
+
+
+def test_only_a_requeue_decision_hands_over_and_the_hand_over_says_so_to_run_job():
+    from text2image.domain.jobs import HAND_OVER_STATUS
+
+    states = json.loads(DEFINITION)["States"]
+    leading_there = [
+        (name, choice["StringEquals"])
+        for name, state in states.items()
+        for choice in state.get("Choices", [])
+        if choice["Next"] == "HandOverToNextRun"
+    ]
+    assert leading_there == [("IsGenerationSlotAcquired", "requeue")]
+    assert states["HandOverToNextRun"]["Parameters"]["status"] == HAND_OVER_STATUS
+
+
+def test_every_release_names_the_same_holder_the_admission_took():
+    """A job's runs share one holder derived from the execution name: every state that
+    gives a slot or a place back passes the name, as the admission's states do."""
+    states = json.loads(DEFINITION)["States"]
+    for name, state in states.items():
+        if state.get("Resource") in {
+            "${ReleaseGenerationSlotFunctionArn}",
+            "${AcquireGenerationSlotFunctionArn}",
+        }:
+            assert state["Parameters"]["execution_name.$"] == "$$.Execution.Name", name

@@ -2,8 +2,9 @@
 
 Every change of a job is a conditional write, so an at-least-once delivery
 cannot undo or repeat it: the job is created once (`attribute_not_exists`),
-claimed once (QUEUED -> RUNNING: only the claimer starts a run), finished once
-(RUNNING -> DONE), and its queue position is only ever lowered.
+claimed once (QUEUED -> RUNNING: only the claimer starts its first run), each
+later run is claimed once (`runs` n-1 -> n), finished once (RUNNING -> DONE),
+and its queue position is only ever lowered.
 """
 
 from __future__ import annotations
@@ -86,16 +87,37 @@ class JobTable:
         return True
 
     def claim(self, job_id: str, now: float) -> bool:
-        """QUEUED -> RUNNING, once: only the caller that wins starts the job's run."""
+        """QUEUED -> RUNNING, once: only the caller that wins starts the job's first run."""
+        return self._claim(
+            job_id,
+            update="SET #status = :running, claimed_at = :now, runs = :run",
+            condition="#status = :queued",
+            values={":queued": {"S": JobStatus.QUEUED.value}, ":now": {"N": str(round(now, 3))}},
+            run=1,
+        )
+
+    def claim_run(self, job_id: str, run: int) -> bool:
+        """The job's `run`-th run (run >= 2), once: only while the job is running and
+        its previous run was the last one started."""
+        return self._claim(
+            job_id,
+            update="SET runs = :run",
+            condition="#status = :running AND runs = :previous",
+            values={":previous": {"N": str(run - 1)}},
+            run=run,
+        )
+
+    def _claim(self, job_id: str, update: str, condition: str, values: dict[str, Any], run: int) -> bool:
+        """Start the job's `run`-th run if `condition` holds: the conditional write is the claim."""
         return self._update(
             job_id,
-            UpdateExpression="SET #status = :running, claimed_at = :now",
-            ConditionExpression="#status = :queued",
+            UpdateExpression=update,
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
                 ":running": {"S": JobStatus.RUNNING.value},
-                ":queued": {"S": JobStatus.QUEUED.value},
-                ":now": {"N": str(round(now, 3))},
+                ":run": {"N": str(run)},
+                **values,
             },
         )
 

@@ -2,10 +2,14 @@
 
 The endpoint serves `capacity` generations at once (instances x concurrent
 invocations per instance). A run holds a slot under a lease that expires, so a
-run that dies cannot keep its slot. A run that finds no free slot waits only
-if its expected turn still leaves time to generate, moderate and store inside
-its budget; otherwise it is refused at once (503 Busy with Retry-After) and no
-GPU time is spent. Pure Python: times are epoch seconds passed in.
+run that dies cannot keep its slot. On arrival (`reserve`) a run joins the queue
+only if its expected turn, with a margin, still leaves time to generate,
+moderate and store inside its budget; otherwise it is refused at once (503 Busy
+with Retry-After) and no GPU time is spent. Once told it may wait, a run is not
+refused because the estimate moved: before generating (`acquire`) it keeps
+waiting while a generation could still fit if its turn came now. A job's run
+that can no longer fit one hands over to the job's next run, keeping its place
+in the queue. Pure Python: times are epoch seconds passed in.
 """
 
 from __future__ import annotations
@@ -15,7 +19,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Decision = Literal["acquired", "queued", "wait", "busy"]
+from text2image.domain.jobs import execution_name, job_of_execution
+
+Decision = Literal["acquired", "queued", "wait", "requeue", "busy"]
+
+# On arrival, the expected turn and generation are stretched by this much before
+# they are compared with the deadline: the estimate moves (the recent latency
+# changes, a waiter behind may poll first, a freed slot is noticed up to a poll
+# late), and a run told it may wait should practically always get its turn.
+ESTIMATE_SLACK = 0.25
+
+
+def slot_holder(execution_id: str, execution_name_: str | None) -> str:
+    """Who holds a lease or a place in the queue: a sync run is its execution; all the
+    runs of one job are one holder, `job-<id>`, so its place survives a hand-over."""
+    job_id = job_of_execution(execution_name_)
+    return execution_name(job_id) if job_id else execution_id
+
+
+@dataclass(frozen=True)
+class WaiterLives:
+    """How long a waiter can be waiting at most; after that its run must have ended
+    (timed out or died) without leaving the queue."""
+
+    run_seconds: float  # a sync run's budget
+    job_seconds: float  # a job's whole life: all its runs
+
+    def stale(self, holder: str, since: float, now: float) -> bool:
+        life = self.job_seconds if job_of_execution(holder) else self.run_seconds
+        return since <= now - life
 
 
 @dataclass(frozen=True)
@@ -32,20 +64,25 @@ class SlotPool:
     def holds(self, holder: str, now: float) -> bool:
         return self.leases.get(holder, 0) > now
 
-    def stale_waiters(self, stale_before: float) -> dict[str, float]:
+    def stale_waiters(self, lives: WaiterLives, now: float) -> dict[str, float]:
         """Waiters whose run must have ended by now (timed out or died) without leaving."""
-        return {holder: since for holder, since in self.waiters.items() if since <= stale_before}
+        return {holder: since for holder, since in self.waiters.items() if lives.stale(holder, since, now)}
 
-    def queue_depth(self, stale_before: float, without: str = "") -> int:
+    def live_waiters(self, lives: WaiterLives, now: float) -> dict[str, float]:
+        return {
+            holder: since for holder, since in self.waiters.items() if not lives.stale(holder, since, now)
+        }
+
+    def queue_depth(self, lives: WaiterLives, now: float, without: str = "") -> int:
         """Runs still waiting for a slot, leaving out `without`."""
-        return sum(1 for other, since in self.waiters.items() if other != without and stale_before < since)
+        return sum(1 for other in self.live_waiters(lives, now) if other != without)
 
-    def queue_ahead(self, holder: str, since: float, stale_before: float) -> int:
+    def queue_ahead(self, holder: str, since: float, lives: WaiterLives, now: float) -> int:
         """Waiters that came before this one and are still waiting."""
         return sum(
             1
-            for other, started in self.waiters.items()
-            if other != holder and stale_before < started and (started, other) < (since, holder)
+            for other, started in self.live_waiters(lives, now).items()
+            if other != holder and (started, other) < (since, holder)
         )
 
 
@@ -74,23 +111,84 @@ def expected_wait(position: int, free_times: list[float], latency_seconds: float
     return max(0.0, free_times[index] + rounds * latency_seconds - now)
 
 
-def decide(
-    *,
-    position: int,
-    free_times: list[float],
+def hand_over_after(
+    budget: float, latency_seconds: float, after_generation_seconds: float, poll: float
+) -> float:
+    """How far into a run of `budget` seconds it can still wait for its turn: a job's run
+    hands over when a poll, a generation and what follows no longer fit."""
+    return budget - latency_seconds - after_generation_seconds - poll
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the admission knows of one run's turn at `now`."""
+
+    position: int  # 1 is next in line
+    free_times: list[float]  # when each slot is expected free, soonest first
+    latency_seconds: float  # recent generation latency
+    after_generation_seconds: float  # moderation and storage
+    poll_seconds: float  # how often a waiting run asks again
+    now: float
+
+    @property
+    def wait(self) -> float:
+        return expected_wait(self.position, self.free_times, self.latency_seconds, self.now)
+
+    def life_deadline(self, run_deadline: float, budget: float, runs_left: int = 0) -> float:
+        """When the holder's last run must have finished: each run after this one starts
+        when the one before hands over, a poll, a generation and its aftermath before its
+        deadline, and has the same budget."""
+        waits = hand_over_after(
+            budget, self.latency_seconds, self.after_generation_seconds, self.poll_seconds
+        )
+        return run_deadline + runs_left * waits
+
+    def busy(self) -> Admission:
+        """Refused: come back when a slot is likely free."""
+        return Admission("busy", self.position, self.wait, retry_after=max(1, math.ceil(self.wait)))
+
+
+def decide_on_arrival(turn: Turn, deadline: float, already_admitted: bool = False) -> Admission:
+    """`queued` if the expected turn and generation, stretched by ESTIMATE_SLACK, a poll
+    and what follows the generation fit before `deadline` (a sync run's end, a job's
+    last run's end); otherwise busy at once. A job's later run was admitted by its
+    first and keeps its place whatever the estimate says now."""
+    wait = turn.wait
+    stretched = (1 + ESTIMATE_SLACK) * (wait + turn.latency_seconds)
+    finish = turn.now + stretched + turn.poll_seconds + turn.after_generation_seconds
+    if already_admitted or finish <= deadline:
+        return Admission("queued", turn.position, wait)
+    return turn.busy()
+
+
+def decide_while_waiting(turn: Turn, run_deadline: float, can_hand_over: bool = False) -> Admission:
+    """No slot yet: `wait` while a generation could still fit in this run if the slot
+    came at the next poll; when it no longer can, `requeue` (a job with a run left
+    keeps its place) or busy."""
+    latest_start = run_deadline - turn.latency_seconds - turn.after_generation_seconds
+    if turn.now + turn.poll_seconds <= latest_start:
+        return Admission("wait", turn.position, turn.wait)
+    if can_hand_over:
+        return Admission("requeue", turn.position, turn.wait)
+    return turn.busy()
+
+
+def job_queue_depth(
+    capacity: int,
+    runs: int,
+    budget: float,
     latency_seconds: float,
-    now: float,
-    run_deadline: float,
     after_generation_seconds: float,
-    admitted: Decision = "wait",
-) -> Admission:
-    """`admitted` if the turn, the generation and what follows it fit before the
-    run's deadline; otherwise busy, with when a slot is likely free."""
-    wait = expected_wait(position, free_times, latency_seconds, now)
-    finish = now + wait + latency_seconds + after_generation_seconds
-    if finish <= run_deadline:
-        return Admission(admitted, position, wait)
-    return Admission("busy", position, wait, retry_after=max(1, math.ceil(wait)))
+    poll: float,
+) -> int:
+    """How many jobs can be in flight and all be admitted on arrival (`decide_on_arrival`).
+    A job's life is its first run's budget and, for each later run, what the run before
+    could wait (`hand_over_after`). With every slot just taken, the n-th in line waits
+    ceil(n / c) generations, so it is admitted while
+    (1 + slack) (ceil(n / c) + 1) L + poll + after <= life."""
+    life = budget + (runs - 1) * hand_over_after(budget, latency_seconds, after_generation_seconds, poll)
+    generations = (life - poll - after_generation_seconds) / ((1 + ESTIMATE_SLACK) * latency_seconds)
+    return max(1, capacity * (math.floor(generations) - 1))
 
 
 def recent_latency(previous_seconds: float | None, observed_seconds: float, weight: float = 0.3) -> float:

@@ -1,10 +1,12 @@
 """Asynchronous jobs: their names, stages and idempotency, in plain Python.
 
-A job is one run of the same ASL on a second Express state machine whose only
-difference is its `TimeoutSeconds` (`job_definition`). Its execution is named
-`job-<job id>`, which is how the functions of the workflow know a run is a job:
-the admission gives it the job budget (it waits for a slot instead of being
-refused) and the stages are written to the job's item.
+A job runs the same ASL on a second Express state machine whose only
+difference is its `TimeoutSeconds` (`job_definition`). Its first execution is
+named `job-<job id>`, a later one `job-<job id>-<run>`: that is how the
+functions of the workflow know a run is a job's: the admission gives it the job
+budget (it waits for a slot instead of being refused, and hands over to its next
+run when its turn cannot come within this one) and the stages are written to the
+job's item.
 """
 
 from __future__ import annotations
@@ -23,13 +25,28 @@ JOB_NAME_PREFIX = "job-"
 JOB_STATE_MACHINE_SUFFIX = "text2image-jobs"
 # Express allows 5 minutes; the admission's job budget is the same number.
 JOB_TIMEOUT_SECONDS = 300
+# A job whose turn does not come within one execution hands over to a new one that
+# keeps its place in the queue, up to this many executions in all. RunJob runs them
+# one after another inside one invocation, and Lambda stops a function at 900 s:
+# two runs of 300 s (and the time to record the answer) fit, three would not.
+JOB_RUNS = 2
+# The longest a job can wait and run: all its executions.
+JOB_LIFE_SECONDS = JOB_RUNS * JOB_TIMEOUT_SECONDS
+# What a job's execution ends with when it hands over to the job's next one (the ASL's
+# HandOverToNextRun): not an answer, RunJob starts the next run.
+HAND_OVER_STATUS = "HANDED_OVER"
 # How long a job (and its Idempotency-Key) is kept: the item's TTL.
 JOB_RETENTION_SECONDS = 24 * 3600
 # A job still RUNNING this long after it was claimed has lost its runner.
-JOB_LOST_AFTER_SECONDS = JOB_TIMEOUT_SECONDS + 60
+JOB_LOST_AFTER_SECONDS = JOB_LIFE_SECONDS + 60
 # Keys are scoped by route, so one key on /generate and /jobs are two keys.
 _KEY_NAMESPACE = uuid.UUID("6f1c9a52-3e0b-4b8e-9c55-1d2f0c7a8e41")
-_JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_JOB_ID = re.compile(rf"^{_UUID}$")
+# `job-<id>` for a job's first run, `job-<id>-<n>` (n >= 2) for its later ones.
+_JOB_EXECUTION = re.compile(
+    rf"^{re.escape(JOB_NAME_PREFIX)}(?P<job_id>{_UUID})(?:-(?P<run>[2-9]|[1-9][0-9]+))?$"
+)
 
 
 class JobStatus(StrEnum):
@@ -59,15 +76,29 @@ def is_job_id(value: str) -> bool:
     return bool(_JOB_ID.match(value))
 
 
-def execution_name(job_id: str) -> str:
-    return f"{JOB_NAME_PREFIX}{job_id}"
+def execution_name(job_id: str, run: int = 1) -> str:
+    """The name of a job's `run`-th execution: `job-<id>`, then `job-<id>-2`, ..."""
+    return f"{JOB_NAME_PREFIX}{job_id}" if run == 1 else f"{JOB_NAME_PREFIX}{job_id}-{run}"
+
+
+def job_run_of_execution(name: str | None) -> tuple[str, int] | None:
+    """(job id, run number) of an execution named by `execution_name`, or None for a sync run."""
+    matched = _JOB_EXECUTION.match(name or "")
+    if matched is None:
+        return None
+    return matched["job_id"], int(matched["run"] or 1)
 
 
 def job_of_execution(name: str | None) -> str | None:
-    """The job id of a run named by `execution_name`, or None for a sync run."""
-    if name and name.startswith(JOB_NAME_PREFIX) and is_job_id(name[len(JOB_NAME_PREFIX) :]):
-        return name[len(JOB_NAME_PREFIX) :]
-    return None
+    """The job id of a run named by `execution_name` (any of its runs), or None for a sync run."""
+    job_run = job_run_of_execution(name)
+    return job_run[0] if job_run else None
+
+
+def reports_stage(run: int, stage: JobStage) -> bool:
+    """A job's later run checks its prompt again (GenerateImage needs the checked texts),
+    but the job is still waiting for its turn: the poller keeps seeing `queued`."""
+    return not (run > 1 and stage == JobStage.CHECKING_PROMPT)
 
 
 def request_digest(body: Mapping[str, Any]) -> str:

@@ -60,9 +60,7 @@ def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now:
         earlier = jobs.get(job_id)
         if earlier is not None:
             return accepted if earlier["digest"] == digest else _key_reused()
-    if not jobs.enter_queue(
-        job_id, config.max_jobs_in_flight, now, stale_before=now - JOB_LOST_AFTER_SECONDS
-    ):
+    if not jobs.enter_queue(job_id, config.queue_depth, now, stale_before=now - JOB_LOST_AFTER_SECONDS):
         retry_after = queue_retry_after(
             len(jobs.in_flight()), config.capacity, config.expected_generation_seconds
         )
