@@ -399,6 +399,9 @@ def test_functions_reach_s3_only_under_their_own_prefixes(synth: Synth) -> None:
             ("s3:PutObject", "quarantine/*"),
             ("s3:DeleteObject", "generated_images/*"),
         },
+        # A replayed approval is re-signed: the URL works only if the signer may read the image.
+        "ClaimIdempotencyKey": {("s3:GetObject", "generated_images/*")},
+        "SettleIdempotencyKey": set(),
         "CheckPromptToxicity": set(),
         "CheckToxicityApi": set(),
     }

@@ -9,14 +9,16 @@ refused) and the stages are written to the job's item.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+
+from text2image.domain.idempotency import IDEMPOTENCY_WINDOW_SECONDS, scoped_key_id
+from text2image.domain.idempotency import (
+    request_digest as request_digest,
+)  # the jobs' digest is the shared one
 
 JOB_NAME_PREFIX = "job-"
 # The job machine's name (the stack prefixes it with its own name).
@@ -24,11 +26,9 @@ JOB_STATE_MACHINE_SUFFIX = "text2image-jobs"
 # Express allows 5 minutes; the admission's job budget is the same number.
 JOB_TIMEOUT_SECONDS = 300
 # How long a job (and its Idempotency-Key) is kept: the item's TTL.
-JOB_RETENTION_SECONDS = 24 * 3600
+JOB_RETENTION_SECONDS = IDEMPOTENCY_WINDOW_SECONDS
 # A job still RUNNING this long after it was claimed has lost its runner.
 JOB_LOST_AFTER_SECONDS = JOB_TIMEOUT_SECONDS + 60
-# Keys are scoped by route, so one key on /generate and /jobs are two keys.
-_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3e0b-4b8e-9c55-1d2f0c7a8e41")
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -52,7 +52,7 @@ def new_job_id(idempotency_key: str | None, route: str = "jobs") -> str:
     conditional put is then the key's claim."""
     if idempotency_key is None:
         return str(uuid.uuid4())
-    return str(uuid.uuid5(_KEY_NAMESPACE, f"{route}:{idempotency_key}"))
+    return scoped_key_id(idempotency_key, route)
 
 
 def is_job_id(value: str) -> bool:
@@ -68,12 +68,6 @@ def job_of_execution(name: str | None) -> str | None:
     if name and name.startswith(JOB_NAME_PREFIX) and is_job_id(name[len(JOB_NAME_PREFIX) :]):
         return name[len(JOB_NAME_PREFIX) :]
     return None
-
-
-def request_digest(body: Mapping[str, Any]) -> str:
-    """The same body in any key order has the same digest: what a repeat must match."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def job_definition(definition: str) -> str:
