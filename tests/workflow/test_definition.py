@@ -102,6 +102,14 @@ def test_the_admission_budget_is_the_state_machines_timeout():
     assert budget == json.loads(DEFINITION)["TimeoutSeconds"]
 
 
+def test_an_idempotency_claim_is_leased_past_the_state_machines_timeout_and_a_repeat_waits_less():
+    from text2image.config import IdempotencyConfig
+
+    fields = IdempotencyConfig.model_fields
+    assert fields["run_budget_seconds"].default == json.loads(DEFINITION)["TimeoutSeconds"]
+    assert fields["wait_seconds"].default < fields["run_budget_seconds"].default
+
+
 def _successors(state: dict) -> list[str]:
     following = [state.get("Next"), state.get("Default")]
     following += [choice["Next"] for choice in state.get("Choices", [])]

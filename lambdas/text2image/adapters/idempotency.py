@@ -107,30 +107,34 @@ class KeyTable:
 
     def remember(self, key_id: str, execution_id: str, answer: dict[str, Any]) -> bool:
         """Keep the final answer on this run's claim; False if the claim is no longer ours."""
-        try:
-            with _table_errors("The answer could not be kept on its Idempotency-Key"):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key={"key_id": {"S": key_id}},
-                    UpdateExpression="SET #status = :answered, answer = :answer",
-                    ConditionExpression="execution_id = :me AND #status = :in_progress",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":answered": {"S": KeyStatus.ANSWERED.value},
-                        ":answer": {"S": json.dumps(answer)},
-                        ":me": {"S": execution_id},
-                        ":in_progress": {"S": KeyStatus.IN_PROGRESS.value},
-                    },
-                )
-        except _ConditionFailed:
-            return False
-        return True
+        return self._change_own_claim(
+            "update_item",
+            "The answer could not be kept on its Idempotency-Key",
+            key_id,
+            execution_id,
+            UpdateExpression="SET #status = :answered, answer = :answer",
+            values={":answered": {"S": KeyStatus.ANSWERED.value}, ":answer": {"S": json.dumps(answer)}},
+        )
 
     def release(self, key_id: str, execution_id: str) -> bool:
         """Free this run's claim; False if it is not ours (never made, or taken over)."""
+        return self._change_own_claim(
+            "delete_item", "The Idempotency-Key could not be released", key_id, execution_id
+        )
+
+    def _change_own_claim(
+        self,
+        operation: str,
+        message: str,
+        key_id: str,
+        execution_id: str,
+        values: dict[str, Any] | None = None,
+        **arguments: Any,
+    ) -> bool:
+        """One write conditioned on the item being this run's claim, still in progress."""
         try:
-            with _table_errors("The Idempotency-Key could not be released"):
-                self._client.delete_item(
+            with _table_errors(message):
+                getattr(self._client, operation)(
                     TableName=self._table,
                     Key={"key_id": {"S": key_id}},
                     ConditionExpression="execution_id = :me AND #status = :in_progress",
@@ -138,7 +142,9 @@ class KeyTable:
                     ExpressionAttributeValues={
                         ":me": {"S": execution_id},
                         ":in_progress": {"S": KeyStatus.IN_PROGRESS.value},
+                        **(values or {}),
                     },
+                    **arguments,
                 )
         except _ConditionFailed:
             return False
