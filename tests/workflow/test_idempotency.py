@@ -12,11 +12,20 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
 
 from tests.conftest import ANSWER_END, FAILURE_END, endpoint_answers, wait_for_endpoint_answers
+from text2image.adapters.idempotency import KeyTable
 from text2image.contract import execution_input, response_headers
-from text2image.domain.idempotency import GENERATE_ROUTE, scoped_key_id
+from text2image.domain.idempotency import (
+    GENERATE_ROUTE,
+    KeyRecord,
+    KeyStatus,
+    is_free,
+    new_claim,
+    scoped_key_id,
+)
 from text2image.tables import IDEMPOTENCY_KEYS
 from workflow.loadtest import generations_per_key
 from workflow.local import TABLE_NAMES, LocalEnvironment, RunResult
@@ -242,3 +251,46 @@ def test_two_keys_sent_twice_at_once_generate_at_most_once_each(env: LocalEnviro
     for key in ("a", "b"):
         images = {r.body["image_key"] for r in results if r.http_status == 200 and key_of(env, r) == key}
         assert len(images) == per_key[key]
+
+
+@pytest.mark.parametrize(
+    ("holder", "status", "seconds_later"),
+    [
+        ("arn:first", KeyStatus.IN_PROGRESS, 10),  # held, leased
+        ("arn:first", KeyStatus.IN_PROGRESS, 28 + 5 + 1),  # its run ended without settling
+        ("arn:first", KeyStatus.ANSWERED, 28 + 5 + 1),  # an answer outlives the lease
+        ("arn:first", KeyStatus.ANSWERED, 24 * 3600 + 1),  # past 24 h, not yet deleted by TTL
+        ("arn:me", KeyStatus.IN_PROGRESS, 10),  # this run's own claim, replayed
+    ],
+)
+def test_the_tables_put_condition_is_the_domains_rule_of_a_free_key(
+    env: LocalEnvironment, holder: str, status: KeyStatus, seconds_later: float
+):
+    table = KeyTable(env.dynamodb, TABLE_NAMES[IDEMPOTENCY_KEYS.env_var])
+    started = time.time() - 100_000
+    claimed = new_claim("key-id", "digest", holder, started, 28)
+    assert table.claim(claimed, started) is None
+    if status == KeyStatus.ANSWERED:
+        assert table.remember("key-id", holder, {"status": "APPROVED"})
+    held = KeyRecord(**{**claimed.__dict__, "status": status})
+    now = started + seconds_later
+
+    found = table.claim(new_claim("key-id", "digest", "arn:me", now, 28), now)
+
+    assert (found is None) is is_free(held, "arn:me", now)
+    if found is not None:
+        assert (found.execution_id, found.status) == (holder, status)
+
+
+def test_a_run_whose_claim_was_taken_over_can_neither_remember_nor_release_it(env: LocalEnvironment):
+    table = KeyTable(env.dynamodb, TABLE_NAMES[IDEMPOTENCY_KEYS.env_var])
+    started = time.time() - 100
+    assert table.claim(new_claim("key-id", "digest", "arn:late", started, 28), started) is None
+    # Its lease passed: another run takes the key over.
+    assert table.claim(new_claim("key-id", "digest", "arn:next", time.time(), 28), time.time()) is None
+
+    assert not table.remember("key-id", "arn:late", {"status": "APPROVED"})
+    assert not table.release("key-id", "arn:late")
+    held = table.claim(new_claim("key-id", "digest", "arn:third", time.time(), 28), time.time())
+    assert held is not None and (held.execution_id, held.status) == ("arn:next", KeyStatus.IN_PROGRESS)
+    assert table.release("key-id", "arn:next") and not table.release("key-id", "arn:next")
