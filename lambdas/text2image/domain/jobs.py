@@ -16,9 +16,9 @@ import uuid
 from enum import StrEnum
 
 from text2image.domain.idempotency import IDEMPOTENCY_WINDOW_SECONDS, scoped_key_id
-from text2image.domain.idempotency import (
-    request_digest as request_digest,
-)  # the jobs' digest is the shared one
+
+# A job's request digest is the one both routes share (still importable from here).
+from text2image.domain.idempotency import request_digest as request_digest
 
 JOB_NAME_PREFIX = "job-"
 # The job machine's name (the stack prefixes it with its own name).
