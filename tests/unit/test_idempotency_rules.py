@@ -89,16 +89,24 @@ def test_only_approvals_and_rejections_are_kept_on_the_key():
         assert not is_final_answer({"status": status})
 
 
-def test_a_replayed_approval_gets_the_new_url_and_lifetime_and_a_rejection_is_unchanged():
+def test_a_replayed_approval_gets_a_url_signed_now_for_its_key_and_a_rejection_is_unchanged():
     approved = {
         "status": "APPROVED",
         "image_url": "old",
         "image_key": "generated_images/x.png",
         "expires_in": 3600,
     }
-    assert replayed_answer(approved, "new", 120) == {**approved, "image_url": "new", "expires_in": 120}
+    signed: list[str] = []
+
+    def presign(key: str) -> str:
+        signed.append(key)
+        return f"https://signed/{key}"
+
+    replayed = replayed_answer(approved, presign, 120)
+    assert replayed == {**approved, "image_url": "https://signed/generated_images/x.png", "expires_in": 120}
     rejected = {"status": "REJECTED", "stage": "image"}
-    assert replayed_answer(rejected, "unused", 120) == rejected
+    assert replayed_answer(rejected, presign, 120) == rejected
+    assert signed == ["generated_images/x.png"]  # nothing signed for a rejection
 
 
 def test_keys_are_1_to_255_characters_and_scoped_by_route():

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -136,9 +136,11 @@ def is_final_answer(answer: Mapping[str, Any]) -> bool:
     return answer.get("status") in {"APPROVED", "REJECTED"}
 
 
-def replayed_answer(answer: Mapping[str, Any], url: str, expires_in: int) -> dict[str, Any]:
-    """The first answer again; an approved image gets a fresh presigned URL, since
-    the first one may have expired (URLs live at most 12 h, keys 24 h)."""
+def replayed_answer(
+    answer: Mapping[str, Any], presign: Callable[[str], str], expires_in: int
+) -> dict[str, Any]:
+    """The first answer again; an approved image gets a fresh presigned URL of its key,
+    since the first one may have expired (URLs live at most 12 h, keys 24 h)."""
     if answer.get("status") != "APPROVED":
         return dict(answer)
-    return {**answer, "image_url": url, "expires_in": expires_in}
+    return {**answer, "image_url": presign(answer["image_key"]), "expires_in": expires_in}

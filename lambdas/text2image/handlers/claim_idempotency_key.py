@@ -54,12 +54,14 @@ def claim(step: ClaimKeyInput, request: dict[str, Any], now: float) -> Claim:
     return decide_repeat(holder, digest, now, started, config.wait_seconds, config.poll_seconds)
 
 
-def answer(claimed: Claim, execution_id: str) -> dict[str, Any] | None:
-    """This run's answer when it does not generate."""
+def presign(image_key: str) -> str:
+    return bucket.presigned_url(image_key, config.url_ttl_seconds)
+
+
+def answer_without_generating(claimed: Claim, execution_id: str) -> dict[str, Any] | None:
+    """This run's answer when the key is held by another run, or None: it generates."""
     if claimed.decision == "answered" and claimed.answer is not None:
-        image_key = claimed.answer.get("image_key")
-        url = bucket.presigned_url(image_key, config.url_ttl_seconds) if image_key else ""
-        return replayed_answer(claimed.answer, url, config.url_ttl_seconds)
+        return replayed_answer(claimed.answer, presign, config.url_ttl_seconds)
     if claimed.decision == "reused":
         conflict = ConflictResponse(
             error=KEY_REUSED_ERROR, message=KEY_REUSED_MESSAGE, execution_id=execution_id
@@ -87,7 +89,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request=request,
         idempotency=KeyClaim(
             decision=claimed.decision,
-            answer=answer(claimed, step.execution_id),
+            answer=answer_without_generating(claimed, step.execution_id),
             wait_seconds=claimed.wait_seconds,
         ),
     ).model_dump(mode="json", exclude_none=True)
