@@ -189,7 +189,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_schema=JOB_REQUEST_SCHEMA,
         responses={
             202: ("Accepted (or, for a repeated Idempotency-Key, the first job).", JobAccepted),
-            409: ("The Idempotency-Key was used with a different body.", ErrorResponse),
+            409: ("The Idempotency-Key was used with a different body.", ConflictResponse),
             429: ("Too many jobs in flight; try again after Retry-After.", ErrorResponse),
             503: ("Jobs cannot be accepted right now.", ErrorResponse),
         },

@@ -228,6 +228,7 @@ def test_the_same_key_with_another_body_is_409_and_starts_nothing(api, env):
     reused = submit(api, {"prompt": f"{BENIGN}, at night"}, key="k-409")
 
     assert reused.status_code == 409
+    assert reused.json["status"] == "CONFLICT"  # the same body as POST /generate's 409
     assert reused.json["error"] == "IdempotencyKeyReused"
     assert runs_of_run_job(env) == 1
 

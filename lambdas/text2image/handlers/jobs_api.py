@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.jobs import JobTable
 from text2image.config import JobsConfig
-from text2image.contract import ErrorResponse, JobRequest
+from text2image.contract import ConflictResponse, ErrorResponse, JobRequest
 from text2image.domain.idempotency import (
     IDEMPOTENCY_HEADER,
     KEY_REUSED_ERROR,
@@ -96,7 +96,9 @@ def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now:
 
 
 def _key_reused() -> Response:
-    return error_response(409, KEY_REUSED_ERROR, KEY_REUSED_MESSAGE)
+    # The same 409 body as POST /generate's.
+    body = ConflictResponse(error=KEY_REUSED_ERROR, message=KEY_REUSED_MESSAGE)
+    return json_response(409, body.model_dump(exclude_none=True))
 
 
 @app.post("/jobs")
