@@ -64,6 +64,12 @@ def env(local_env: LocalEnvironment, engine_clock: EngineClock) -> Iterator[Loca
     local_env.reset()
 
 
+# Every run ends through the Idempotency-Key's settle states (skipped without a key):
+# an answer succeeds in AnswerGiven, a failure fails in RunFailed with its own error.
+ANSWER_END = ["ShouldSettleIdempotencyKey", "DidTheRunFail", "AnswerGiven"]
+FAILURE_END = ["ShouldSettleIdempotencyKey", "DidTheRunFail", "RunFailed"]
+
+
 def endpoint_answers(env: LocalEnvironment) -> int:
     """How many SDXL invocations the stand-in has answered (its call log records each when it ends)."""
     return sum(1 for call in env.service_calls() if call["operation"].startswith("/endpoints/"))

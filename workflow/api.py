@@ -37,10 +37,12 @@ from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
+    execution_input,
     http_response,
     invalid_request_body,
     response_headers,
 )
+from text2image.domain.idempotency import IDEMPOTENCY_HEADER
 from workflow.history import StateRecord, duration_ms
 from workflow.local import RunResult
 
@@ -279,6 +281,12 @@ def proxy_response(answer: Mapping[str, Any]) -> Response:
 # --- the WSGI application --------------------------------------------------------------
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The key as the deployed template reads it: `$input.params('Idempotency-Key')`
+    looks in the query string, then the headers (case-insensitive here)."""
+    return request.args.get(IDEMPOTENCY_HEADER) or request.headers.get(IDEMPOTENCY_HEADER)
+
+
 def api_json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, default=str), status=status, mimetype="application/json", headers=dict(headers or {})
@@ -367,7 +375,8 @@ class LocalApi:
         body = self._validated(request, GENERATE_REQUEST_SCHEMA)
         if isinstance(body, Response):
             return body
-        return outcome_response(*self.backend.generate(body, self.timeout))
+        run_input = execution_input(body, idempotency_key(request))
+        return outcome_response(*self.backend.generate(run_input, self.timeout))
 
     def _validated_proxy(
         self, request: Request, schema: dict[str, Any], resource: str, function: str

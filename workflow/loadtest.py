@@ -11,8 +11,10 @@ What it checks and prints (a table, and a PNG of latency per request):
    all of a job's runs), and the queue position a poller sees only goes down,
    also across a job's hand-over to its next run.
 3. Every job request repeated with the same `Idempotency-Key` (at once): one job
-   and exactly one generation per key. `/generate` has no Idempotency-Key yet: that
-   half is reported as not run, never as passed.
+   and exactly one generation per key. 3b: every sync request sent three times at
+   once with the same key, then once more after the answers: the same answer for
+   all four and exactly one generation per key (the dispatcher's GenerateImage log,
+   by the key in each run's input, and the stand-in's call log).
 4. A run that dies holding the slot: the slot comes back when its lease expires.
 5. After all of it, nothing is left under `staging/`.
 """
@@ -20,6 +22,7 @@ What it checks and prints (a table, and a PNG of latency per request):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -47,6 +50,7 @@ REFUSAL_SECONDS = 1.0
 REQUEST_TIMEOUT = 40.0
 JOBS = 40
 IDEMPOTENT_KEYS, REPEATS = 5, 3
+SYNC_KEYS = 2
 POLL_SECONDS = 1.0
 # A job may wait and run for all its runs (two of the job machine's five minutes).
 JOB_SECONDS = JOB_LIFE_SECONDS + 30.0
@@ -62,6 +66,7 @@ class Answer:
     seconds: float
     retry_after: str | None
     error: str | None
+    image_key: str | None = None
 
 
 @dataclass
@@ -71,10 +76,13 @@ class Check:
     detail: str
 
 
-def post_generate(url: str, index: int) -> Answer:
+def post_generate(url: str, index: int, key: str | None = None) -> Answer:
     started = time.monotonic()
+    headers = {"Idempotency-Key": key} if key else {}
     try:
-        response = requests.post(f"{url}/api/generate", json={"prompt": PROMPT}, timeout=REQUEST_TIMEOUT)
+        response = requests.post(
+            f"{url}/api/generate", json={"prompt": PROMPT}, headers=headers, timeout=REQUEST_TIMEOUT
+        )
     except requests.RequestException as error:
         return Answer(index, 0, time.monotonic() - started, None, type(error).__name__)
     body = response.json() if response.headers.get("Content-Type") == "application/json" else {}
@@ -84,6 +92,7 @@ def post_generate(url: str, index: int) -> Answer:
         time.monotonic() - started,
         response.headers.get("Retry-After"),
         body.get("error"),
+        body.get("image_key"),
     )
 
 
@@ -247,9 +256,47 @@ def repeated_keys(env: LocalEnvironment, url: str) -> Check:
         problems.append(f"{drawn} images and {runs} runs for {IDEMPOTENT_KEYS} keys")
     detail = (
         f"POST /jobs: {IDEMPOTENT_KEYS} keys x {REPEATS} at once -> {len(urls)} jobs, {runs} runs, "
-        f"{drawn} images; POST /generate: not run (no Idempotency-Key on the sync route yet)"
+        f"{drawn} images"
     )
     return Check("3. Idempotency-Key repeats (jobs)", not problems, "; ".join([detail, *problems]))
+
+
+def generations_per_key(env: LocalEnvironment) -> Counter[str]:
+    """GenerateImage invocations by the Idempotency-Key in their run's input (dispatcher log)."""
+    keys: Counter[str] = Counter()
+    for call in env.dispatcher.calls_to("GenerateImage"):
+        described = env.sfn.describe_execution(executionArn=call.event["execution_id"])
+        keys[json.loads(described["input"]).get("idempotency_key", "")] += 1
+    return keys
+
+
+def repeated_sync_keys(env: LocalEnvironment, url: str) -> Check:
+    """Each key three times at once, then once more after the answers (one key at a time,
+    so the keys do not compete for the one slot)."""
+    wait_until_endpoint_idle(env, time.monotonic() + 30)
+    before = endpoint_calls(env)
+    problems = []
+    answers: dict[str, list[Answer]] = {}
+    for number in range(SYNC_KEYS):
+        key = f"loadtest-sync-{number}"
+        with ThreadPoolExecutor(max_workers=REPEATS) as pool:
+            answers[key] = list(pool.map(post_generate, [url] * REPEATS, range(REPEATS), [key] * REPEATS))
+        answers[key].append(post_generate(url, REPEATS, key))
+        if {a.status for a in answers[key]} != {200} or len({a.image_key for a in answers[key]}) != 1:
+            problems.append(f"{key}: {[(a.status, a.error) for a in answers[key]]}")
+    wait_until_endpoint_idle(env, time.monotonic() + 30)
+    drawn = endpoint_calls(env) - before
+    per_key = generations_per_key(env)
+    generated = {key: per_key[key] for key in answers}
+    if any(count != 1 for count in generated.values()) or drawn != SYNC_KEYS:
+        problems.append(f"generations per key {generated}, images drawn {drawn}")
+    slowest_replay = max(a.seconds for sent in answers.values() for a in sent[REPEATS:])
+    detail = (
+        f"POST /generate: {SYNC_KEYS} keys x ({REPEATS} at once + 1 later) -> "
+        f"{sum(a.status == 200 for sent in answers.values() for a in sent)} x 200, generations per key "
+        f"{sorted(generated.values())}, {drawn} images; later repeats answered in {slowest_replay:.2f} s"
+    )
+    return Check("3b. Idempotency-Key repeats (sync)", not problems, "; ".join([detail, *problems]))
 
 
 def dead_holder_slot_comes_back(env: LocalEnvironment, url: str) -> Check:
@@ -320,9 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             checks = [first]
             checks.append(forty_jobs(env, server.url))
             checks.append(repeated_keys(env, server.url))
-            checks.append(
-                Check("3b. Idempotency-Key on /generate", None, "not built: the sync route has none")
-            )
+            checks.append(repeated_sync_keys(env, server.url))
             checks.append(dead_holder_slot_comes_back(env, server.url))
             wait_until_endpoint_idle(env, deadline)
             checks.append(nothing_staged(env))

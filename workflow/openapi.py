@@ -32,6 +32,7 @@ from text2image.contract import (
     OUTCOME_RULES,
     ApprovedResponse,
     BusyResponse,
+    ConflictResponse,
     Decision,
     ErrorResponse,
     JobAccepted,
@@ -39,6 +40,7 @@ from text2image.contract import (
     OutcomeRule,
     RejectedResponse,
 )
+from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
 from text2image.models import PromptVerdict
 
 OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
@@ -85,6 +87,8 @@ class Operation:
     responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
     # status -> the headers that answer carries (a Busy body always carries Retry-After).
     headers: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    # What a repeated Idempotency-Key header gets on this route, or None: no such header.
+    idempotency: str | None = None
 
 
 # A refusal for lack of capacity says when to come back, in its body and this header.
@@ -94,14 +98,16 @@ RETRY_AFTER_HEADER = {
 LOCATION_HEADER = {
     "Location": {"description": "The job's URL (GET it for progress).", "schema": {"type": "string"}}
 }
-IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": "A repeat with the same key within 24 h answers the same job and starts nothing; "
-    "the same key with a different body is a 409.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
+
+
+def idempotency_key_parameter(description: str) -> dict[str, Any]:
+    return {
+        "name": IDEMPOTENCY_HEADER,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_CHARS},
+    }
 
 
 def _outcome_body(rule: OutcomeRule) -> type[BaseModel]:
@@ -111,6 +117,8 @@ def _outcome_body(rule: OutcomeRule) -> type[BaseModel]:
         return RejectedResponse
     if rule.output_status == Decision.BUSY:
         return BusyResponse
+    if rule.output_status == Decision.CONFLICT:
+        return ConflictResponse
     return ErrorResponse
 
 
@@ -139,6 +147,11 @@ def outcome_responses() -> dict[int, tuple[str, type[BaseModel]]]:
     return answers
 
 
+def outcome_headers() -> dict[int, Mapping[str, Any]]:
+    """Retry-After on every answer whose row may carry one."""
+    return {rule.http_status: RETRY_AFTER_HEADER for rule in OUTCOME_RULES if rule.retry_after}
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         path="/generate",
@@ -147,6 +160,12 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Check the prompt, generate an image, moderate it and publish it (one synchronous run).",
         request_schema=GENERATE_REQUEST_SCHEMA,
         responses=outcome_responses(),
+        headers=outcome_headers(),
+        idempotency="A repeat with the same key within 24 h gets the first answer (an approved image "
+        "with a new presigned URL) and generates nothing; while the first still runs, a repeat waits "
+        "for its answer, or answers 409 RequestInProgress with Retry-After. The same key with a "
+        "different body is a 409 IdempotencyKeyReused. A first request that ended without an answer "
+        "(503, 502, 504, 400) frees its key.",
     ),
     Operation(
         path="/check-toxicity",
@@ -170,11 +189,13 @@ OPERATIONS: tuple[Operation, ...] = (
         request_schema=JOB_REQUEST_SCHEMA,
         responses={
             202: ("Accepted (or, for a repeated Idempotency-Key, the first job).", JobAccepted),
-            409: ("The Idempotency-Key was used with a different body.", ErrorResponse),
+            409: ("The Idempotency-Key was used with a different body.", ConflictResponse),
             429: ("Too many jobs in flight; try again after Retry-After.", ErrorResponse),
             503: ("Jobs cannot be accepted right now.", ErrorResponse),
         },
         headers={202: LOCATION_HEADER, 429: RETRY_AFTER_HEADER},
+        idempotency="A repeat with the same key within 24 h answers the same job and starts nothing; "
+        "the same key with a different body is a 409.",
     ),
     Operation(
         path="/jobs/{job_id}",
@@ -225,8 +246,8 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"\{(\w+)\}", op.path)
         ]
-        if op.method == "post" and op.path == "/jobs":
-            parameters.append(IDEMPOTENCY_KEY)
+        if op.idempotency is not None:
+            parameters.append(idempotency_key_parameter(op.idempotency))
         if parameters:
             operation["parameters"] = parameters
         if op.request_schema is not None:

@@ -13,6 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from text2image.contract import CHECK_TOXICITY_REQUEST_SCHEMA, GENERATE_REQUEST_SCHEMA, JOB_REQUEST_SCHEMA
+from text2image.domain.idempotency import IDEMPOTENCY_HEADER
 
 from .functions import retention
 from .outcome_templates import (
@@ -244,6 +245,8 @@ class Api(Construct):
                 )
                 for status in HTTP_STATUSES
             ],
+            # Optional; the request template passes it on to the run (see start_request_template).
+            request_parameters={f"method.request.header.{IDEMPOTENCY_HEADER}": False},
             **self._method_options("GenerateRequest"),
         )
         self.methods.append(method)

@@ -101,7 +101,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         checkov_skip(
             table,
             "CKV_AWS_119",
-            "Encrypted at rest with the AWS managed key: the items are leases, queue entries and jobs "
+            "Encrypted at rest with the AWS managed key: the items are leases, queue entries, jobs and "
+            "Idempotency-Keys "
             "(a prompt and its answer, deleted by TTL after 24 h); a customer managed key would add cost "
             "and a key policy only.",
         )
@@ -126,6 +127,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "ReleaseGenerationSlot": XRAY,
         "JobsApi": XRAY,
         "RunJob": XRAY,
+        "ClaimIdempotencyKey": XRAY,
+        "SettleIdempotencyKey": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)
@@ -134,6 +137,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "ModerateImage": [STAGING_PREFIX],
         "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
+        "ClaimIdempotencyKey": [PUBLISHED_PREFIX],
     }
     for name, granted in prefixes.items():
         for prefix in granted:

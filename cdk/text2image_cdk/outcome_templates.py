@@ -18,6 +18,7 @@ from text2image.contract import (
     OutcomeRule,
     invalid_request_body,
 )
+from text2image.domain.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_FIELD
 
 # Fixed text goes into the template as a JSON string literal. VTL would read
 # `$` and `#` in it as references and directives, so those are escaped too.
@@ -101,9 +102,23 @@ def generate_response_template() -> str:
 
 
 def start_request_template(state_machine_arn: str) -> str:
-    """The request body, unchanged, becomes the execution input (the ASL reads it as `$`)."""
-    body = _string("$input.json('$')")
-    return f'{{\n  "stateMachineArn": "{state_machine_arn}",\n  "input": {body}\n}}\n'
+    """The execution input is `contract.execution_input`: the request body unchanged (the
+    ASL reads it as `$`), with the Idempotency-Key header's value as its first field when
+    one was sent. The request model has checked the body is a JSON object, so the key
+    goes in after its opening brace."""
+    with_key = json.dumps({IDEMPOTENCY_KEY_FIELD: ""})[:-2]  # '{"idempotency_key": "'
+    return (
+        f"#set($idempotencyKey = $input.params('{IDEMPOTENCY_HEADER}'))\n"
+        "#set($body = $input.json('$'))\n"
+        '#if("$!idempotencyKey" != "")\n'
+        f"#set($open = '{with_key}')\n"
+        f"#set($key = {_string('$idempotencyKey')[1:-1]})\n"
+        "#set($close = '\", ')\n"
+        "#set($rest = $body.substring(1))\n"
+        '#set($body = "$open$key$close$rest")\n'
+        "#end\n"
+        f'{{\n  "stateMachineArn": "{state_machine_arn}",\n  "input": {_string("$body")}\n}}\n'
+    )
 
 
 # Answers of StartSyncExecution itself failing (throttled, denied): no run happened.

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
-from text2image.tables import GENERATION_SLOTS, JOBS
+from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 
 from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
@@ -179,6 +179,13 @@ class Text2ImageStack(Stack):
         allow("RunJob", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [jobs])
         for reporter in ("CheckPromptToxicity", "AcquireGenerationSlot", "ModerateImage", "StoreImage"):
             allow(reporter, ["dynamodb:UpdateItem"], [jobs])
+        # Idempotency-Keys of POST /generate: the claim is one conditional put (the holder comes
+        # back with the failed condition), and a replayed approval is re-signed, so its URL
+        # needs GetObject on published images; settling updates or deletes this run's own claim.
+        keys = self.tables.by_spec[IDEMPOTENCY_KEYS].table_arn
+        allow("ClaimIdempotencyKey", ["dynamodb:PutItem"], [keys])
+        allow("ClaimIdempotencyKey", ["s3:GetObject"], [published])
+        allow("SettleIdempotencyKey", ["dynamodb:UpdateItem", "dynamodb:DeleteItem"], [keys])
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn

@@ -15,6 +15,7 @@ from text2image.config import (
     DiscardConfig,
     FunctionConfig,
     GenerationConfig,
+    IdempotencyConfig,
     JobsConfig,
     ModerationConfig,
     PromptCheckConfig,
@@ -95,6 +96,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=DiscardConfig,
         asl_placeholder="DiscardStagedImageFunctionArn",
         description="Deletes or quarantines a staged image that will not be published.",
+    ),
+    FunctionSpec(
+        name="ClaimIdempotencyKey",
+        handler="text2image.handlers.claim_idempotency_key.handler",
+        config=IdempotencyConfig,
+        asl_placeholder="ClaimIdempotencyKeyFunctionArn",
+        description="Claims a sync request's Idempotency-Key, or answers a repeat with the first answer.",
+    ),
+    FunctionSpec(
+        name="SettleIdempotencyKey",
+        handler="text2image.handlers.settle_idempotency_key.handler",
+        config=IdempotencyConfig,
+        asl_placeholder="SettleIdempotencyKeyFunctionArn",
+        description="Keeps a final answer on its Idempotency-Key, or frees the key after any other end.",
     ),
     FunctionSpec(
         name="CheckToxicityApi",

@@ -252,6 +252,32 @@ class DiscardConfig(FunctionConfig):
     quarantine_prefix: str = QUARANTINE_PREFIX
 
 
+class IdempotencyConfig(FunctionConfig):
+    """ClaimIdempotencyKey and SettleIdempotencyKey: the Idempotency-Keys of POST /generate."""
+
+    ENV = {
+        "table": "IDEMPOTENCY_TABLE",
+        "bucket": "IMAGE_BUCKET",
+        "run_budget_seconds": "RUN_BUDGET_SECONDS",
+        "wait_seconds": "IDEMPOTENCY_WAIT_SECONDS",
+        "poll_seconds": "IDEMPOTENCY_POLL_SECONDS",
+        "url_ttl_seconds": "URL_TTL_SECONDS",
+    }
+
+    table: Annotated[str, Field(min_length=3)]
+    # A replayed approval gets a new presigned URL of the published image.
+    bucket: Annotated[str, Field(min_length=3)]
+    # The state machine's TimeoutSeconds: a claim is leased for its run's budget
+    # (plus a margin), so a run that timed out without settling frees its key.
+    run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = 28
+    # How long, from its own start, a repeat waits for the first run's answer before
+    # answering 409 RequestInProgress; the rest of its budget is kept to answer.
+    wait_seconds: Annotated[int, Field(ge=0, le=300)] = 25
+    poll_seconds: Annotated[int, Field(ge=1, le=30)] = 1
+    # As StoreImage's: the replayed URL lives as long as a first one.
+    url_ttl_seconds: Annotated[int, Field(ge=60, le=43_200)] = 3600
+
+
 class JobsConfig(FunctionConfig):
     """JobsApi (POST /jobs, GET /jobs/{id}) and RunJob."""
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from text2image.deferred_model import DeferredModel
+from text2image.domain.idempotency import IDEMPOTENCY_KEY_FIELD
 
 # 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
 # for the prompt and four for the negative prompt, inside the 10-segment limit.
@@ -143,6 +144,8 @@ class Decision(StrEnum):
     REJECTED = "REJECTED"
     # Not a decision on the request: no capacity to serve it now (503).
     BUSY = "BUSY"
+    # Not a decision either: its Idempotency-Key belongs to another body or to a run still going (409).
+    CONFLICT = "CONFLICT"
 
 
 class Stage(StrEnum):
@@ -194,6 +197,18 @@ class BusyResponse(DeferredModel):
     error: Literal["Busy"] = "Busy"
     message: str
     retry_after: int
+    execution_id: str | None = None
+
+
+class ConflictResponse(DeferredModel):
+    """The Idempotency-Key was used with another body (`IdempotencyKeyReused`), or its
+    first request is still running (`RequestInProgress`: its answer can be had after
+    `retry_after` seconds, also the `Retry-After` header). Nothing was generated."""
+
+    status: Literal["CONFLICT"] = "CONFLICT"
+    error: Literal["IdempotencyKeyReused", "RequestInProgress"]
+    message: str
+    retry_after: int | None = None
     execution_id: str | None = None
 
 
@@ -254,6 +269,8 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
     OutcomeRule("SUCCEEDED", 200, output_status=Decision.APPROVED),
     OutcomeRule("SUCCEEDED", 422, output_status=Decision.REJECTED),
     OutcomeRule("SUCCEEDED", 503, output_status=Decision.BUSY, retry_after=True),
+    # An Idempotency-Key repeat that cannot be answered with the first answer.
+    OutcomeRule("SUCCEEDED", 409, output_status=Decision.CONFLICT, retry_after=True),
     OutcomeRule("FAILED", 400, error=INVALID_REQUEST_ERROR),
     # Out of time is not a broken model: the caller may try a smaller request.
     OutcomeRule("FAILED", 504, error=GENERATION_TIMED_OUT_ERROR),
@@ -281,6 +298,15 @@ def invalid_request_body(reason: str) -> dict[str, Any]:
     return ErrorResponse(
         status="FAILED", error=INVALID_REQUEST_ERROR, message=f"Invalid request: {reason}"
     ).model_dump()
+
+
+def execution_input(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    """The sync route's execution input: the body, plus the Idempotency-Key header when
+    one was sent (an empty header is none: API Gateway's templates cannot tell them
+    apart). `outcome_templates.start_request_template` builds the same in VTL."""
+    if not idempotency_key:
+        return dict(body)
+    return {IDEMPOTENCY_KEY_FIELD: idempotency_key, **body}
 
 
 def response_headers(http_status: int, body: dict[str, Any]) -> dict[str, str]:

@@ -96,3 +96,16 @@ class SlotTableUnavailable(WorkflowError):
 
 class SlotTableRefused(WorkflowError):
     """DynamoDB refused the request (permissions, table missing)."""
+
+
+# The Idempotency-Keys table of POST /generate.
+class IdempotencyTableThrottled(WorkflowError):
+    pass
+
+
+class IdempotencyTableUnavailable(WorkflowError):
+    pass
+
+
+class IdempotencyTableRefused(WorkflowError):
+    """DynamoDB refused the request (permissions, table missing)."""

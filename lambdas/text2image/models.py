@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, computed_field
 
 from text2image.contract import JobRequest, Label
 from text2image.deferred_model import DeferredModel
+from text2image.domain.idempotency import MAX_IDEMPOTENCY_KEY_CHARS
 
 
 class _Step(DeferredModel):
@@ -162,3 +163,42 @@ class ReleaseSlotInput(_Step):
 
 class SlotReleased(DeferredModel):
     released: bool = True
+
+
+class ClaimKeyInput(_Step):
+    # $$.Execution.Input.idempotency_key: the header, checked here (a bad one is a 400).
+    key: str = Field(min_length=1, max_length=MAX_IDEMPOTENCY_KEY_CHARS)
+    # The execution input: the body, with the key still in it on the first claim.
+    request: dict[str, Any]
+    execution_id: str = Field(min_length=1)
+    # $$.Execution.StartTime: the lease and the wait count from here.
+    execution_started: datetime
+
+
+class KeyClaim(DeferredModel):
+    """`new`: generate; `answered`, `reused`, `in_progress`: `answer` is this run's
+    answer; `wait`: ask again after `wait_seconds`."""
+
+    decision: Literal["new", "answered", "wait", "in_progress", "reused"]
+    answer: dict[str, Any] | None = None
+    wait_seconds: int = 0
+
+
+class ClaimKeyOutput(DeferredModel):
+    """Replaces the state: the request without the key, and the claim's decision."""
+
+    request: dict[str, Any]
+    idempotency: KeyClaim
+
+
+class SettleKeyInput(_Step):
+    key: str = Field(min_length=1, max_length=MAX_IDEMPOTENCY_KEY_CHARS)
+    # The run's answer as it ends (a Fail's error and cause are in it as FAILED).
+    answer: dict[str, Any]
+    execution_id: str = Field(min_length=1)
+
+
+class KeySettled(DeferredModel):
+    # remembered: the answer is kept on the key; released: the key is free again;
+    # not_ours: another run holds the key now (our lease had passed), nothing changed.
+    outcome: Literal["remembered", "released", "not_ours"]

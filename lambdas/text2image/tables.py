@@ -59,4 +59,14 @@ JOBS = TableSpec(
     description="Asynchronous jobs: their stage while running, their answer after.",
 )
 
-TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS, JOBS)
+# One item per Idempotency-Key of POST /generate (scoped by route): the claiming run,
+# its lease and, once answered, the answer. Kept for the idempotency window (24 h).
+IDEMPOTENCY_KEYS = TableSpec(
+    construct_id="IdempotencyKeys",
+    env_var="IDEMPOTENCY_TABLE",
+    partition_key="key_id",
+    ttl_attribute="expires_at",
+    description="Idempotency-Keys of POST /generate: who claimed each, and the answer once given.",
+)
+
+TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS, JOBS, IDEMPOTENCY_KEYS)

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import ANSWER_END
 from workflow.standins.admin import inject_fault, install_translation
 
 pytestmark = pytest.mark.browser
@@ -179,15 +180,17 @@ def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack)
     first_row.get_by_role("link", name=re.compile("Details")).click()
 
     timeline = page.locator("#timeline")
-    expect(timeline.locator(".state")).to_have_count(7)
+    expect(timeline.locator(".state")).to_have_count(11)
     assert timeline.locator(".state-name strong").all_inner_texts() == [
         "ReceiveRequest",
+        "IsThereAnIdempotencyKey",
         "ReserveGenerationPlace",
         "IsThereRoomForThisRun",
         "CheckPromptToxicity",
         "IsPromptSafe",
         "LeaveGenerationQueue",
         "PromptRejected",
+        *ANSWER_END,
     ]
     check = timeline.locator('[data-state="CheckPromptToxicity"]')
     expect(check).to_contain_text("1 attempt")

@@ -156,8 +156,14 @@ def test_the_endpoint_busy_and_starting_answers_end_the_run_successfully() -> No
     # So ExecutionsFailed never counts them, and the alarm needs no correction for them.
     states = json.loads(ASL_FILE.read_text())["States"]
     for name in ("EndpointBusy", "EndpointStarting", "GenerationBusy"):
-        assert states[name]["Type"] == "Pass" and states[name].get("End") is True, name
+        assert states[name]["Type"] == "Pass", name
         assert states[name]["Parameters"]["status"] == Decision.BUSY, name
+        # Past the Idempotency-Key's settle task, only a FAILED status ends the run failed.
+        assert states[name]["Next"] == "ShouldSettleIdempotencyKey", name
+    assert states["DidTheRunFail"]["Choices"] == [
+        {"Variable": "$.status", "StringEquals": "FAILED", "Next": "RunFailed"}
+    ]
+    assert states[states["DidTheRunFail"]["Default"]]["Type"] == "Succeed"
 
 
 def test_rejections_are_plotted_by_stage_and_by_label_from_the_functions_emf_metrics(synth: Synth) -> None:

@@ -15,16 +15,21 @@ import airspeed
 import pytest
 
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.contract import http_response, response_headers
+from text2image.contract import execution_input, http_response, response_headers
 
 ARN = "arn:aws:states:us-east-1:123456789012:express:Text2Image:4f1c0d5e-8d1b-4f9a-9d6e-3c2b1a0f9e8d:1b2c"
 
 
 class Input:
-    """API Gateway's `$input` over a JSON body (only the simple paths the templates use)."""
+    """API Gateway's `$input` over a JSON body (only the simple paths the templates use)
+    and the request's headers (`$input.params(name)`: "" when absent)."""
 
-    def __init__(self, body: dict[str, Any]) -> None:
+    def __init__(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self.body = body
+        self.headers = headers or {}
+
+    def params(self, name: str) -> str:
+        return self.headers.get(name, "")
 
     def path(self, path: str) -> Any:
         value: Any = self.body
@@ -48,9 +53,12 @@ class Util:
         return json.loads(value)
 
 
-def render(template: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def render(
+    template: str, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[dict[str, Any], str]:
     context: dict[str, Any] = {"responseOverride": {"header": {}}, "requestId": "req-1"}
-    text = airspeed.Template(template).merge({"input": Input(body), "util": Util(), "context": context})
+    variables = {"input": Input(body, headers), "util": Util(), "context": context}
+    text = airspeed.Template(template).merge(variables)
     return context, text
 
 
@@ -148,6 +156,25 @@ EXECUTIONS: dict[str, dict[str, Any]] = {
             "execution_id": ARN,
         },
     },
+    "idempotency key reused": {
+        "status": "SUCCEEDED",
+        "output": {
+            "status": "CONFLICT",
+            "error": "IdempotencyKeyReused",
+            "message": "This Idempotency-Key was used with a different body.",
+            "execution_id": ARN,
+        },
+    },
+    "first request with the key still running": {
+        "status": "SUCCEEDED",
+        "output": {
+            "status": "CONFLICT",
+            "error": "RequestInProgress",
+            "message": "The first request with this Idempotency-Key is still running.",
+            "retry_after": 17,
+            "execution_id": ARN,
+        },
+    },
     "aborted": {"status": "ABORTED"},
     "succeeded with an unknown output": {"status": "SUCCEEDED", "output": {"status": "MAYBE"}},
 }
@@ -192,7 +219,7 @@ def test_the_status_mapping_covers_the_issue_table(integration: dict[str, Any]) 
     template = success["ResponseTemplates"]["application/json"]
     statuses = {}
     cases = ("approved", "prompt rejected", "invalid request", "generation failed", "timed out", "busy")
-    for case in (*cases, "generation timed out"):
+    for case in (*cases, "generation timed out", "idempotency key reused"):
         execution = EXECUTIONS[case]
         answer = {"executionArn": ARN, **execution}
         if "output" in execution:
@@ -206,6 +233,7 @@ def test_the_status_mapping_covers_the_issue_table(integration: dict[str, Any]) 
         "timed out": 504,
         "busy": 503,
         "generation timed out": 504,
+        "idempotency key reused": 409,
     }
 
 
@@ -228,11 +256,35 @@ def test_a_failed_start_call_answers_502_in_the_contract_shape(integration: dict
 def test_the_request_body_reaches_the_workflow_unchanged(
     integration: dict[str, Any], body: dict[str, Any]
 ) -> None:
+    request = start_request(integration, body, {})
+    assert request["stateMachineArn"] == "arn:resolved"
+    assert json.loads(request["input"]) == body == execution_input(body, None)
+
+
+def start_request(
+    integration: dict[str, Any], body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
     template = integration["RequestTemplates"]["application/json"]
     # The state machine ARN is a CloudFormation reference: resolve it as CloudFormation would.
     assert isinstance(template, dict) and "Fn::Join" in template
     text = "".join(part if isinstance(part, str) else "arn:resolved" for part in template["Fn::Join"][1])
-    _, rendered = render(text, body)
-    request = json.loads(rendered)
-    assert request["stateMachineArn"] == "arn:resolved"
-    assert json.loads(request["input"]) == body
+    return json.loads(render(text, body, headers)[1])
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["order-42", 'a "quoted" key, with \\ and \' and $dollar #hash', "clé-ü-🐆", "k" * 255, "k" * 256],
+)
+def test_an_idempotency_key_header_reaches_the_workflow_beside_the_body_as_the_local_api_sends_it(
+    integration: dict[str, Any], key: str
+) -> None:
+    body = {"prompt": 'the jaguar\'s "gaze"', "seed": 7}
+    request = start_request(integration, body, {"Idempotency-Key": key})
+    # Too long a key is passed on too: the claim refuses it with a 400, as locally.
+    assert json.loads(request["input"]) == execution_input(body, key) == {"idempotency_key": key, **body}
+
+
+def test_an_empty_idempotency_key_header_is_no_key(integration: dict[str, Any]) -> None:
+    body = {"prompt": "a jaguar"}
+    request = start_request(integration, body, {"Idempotency-Key": ""})
+    assert json.loads(request["input"]) == body == execution_input(body, "")

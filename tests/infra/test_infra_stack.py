@@ -165,8 +165,15 @@ def test_generate_calls_start_sync_execution_directly_with_its_own_role(synth: S
 
 def test_generate_declares_a_method_response_for_every_status_the_template_can_set(synth: Synth) -> None:
     method = _method(synth, "generate", "POST")
-    declared = {r["StatusCode"] for r in method["MethodResponses"]}
-    assert {"200", "400", "422", "502", "504"} <= declared
+    declared = {r["StatusCode"]: r for r in method["MethodResponses"]}
+    assert {"200", "400", "409", "422", "502", "503", "504"} <= set(declared)
+    for status in ("409", "503"):  # the answers that may say when to come back
+        assert declared[status]["ResponseParameters"]["method.response.header.Retry-After"] is True
+
+
+def test_generate_takes_an_optional_idempotency_key_header(synth: Synth) -> None:
+    method = _method(synth, "generate", "POST")
+    assert method["RequestParameters"] == {"method.request.header.Idempotency-Key": False}
 
 
 def test_generate_validates_bodies_against_the_contract_schema(synth: Synth) -> None:
@@ -399,6 +406,9 @@ def test_functions_reach_s3_only_under_their_own_prefixes(synth: Synth) -> None:
             ("s3:PutObject", "quarantine/*"),
             ("s3:DeleteObject", "generated_images/*"),
         },
+        # A replayed approval is re-signed: the URL works only if the signer may read the image.
+        "ClaimIdempotencyKey": {("s3:GetObject", "generated_images/*")},
+        "SettleIdempotencyKey": set(),
         "CheckPromptToxicity": set(),
         "CheckToxicityApi": set(),
     }

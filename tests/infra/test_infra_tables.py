@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.tables import GENERATION_SLOTS, JOBS, TABLES
+from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS, TABLES
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +61,20 @@ def test_the_capacity_reaches_the_semaphore_from_the_deploy_settings(synth: Synt
         assert synth.function(name)["Environment"]["Variables"]["GENERATION_CAPACITY"] == "2"
 
 
-def test_the_jobs_table_is_written_only_by_the_job_functions_and_the_stage_reporters(synth: Synth) -> None:
-    (table_id,) = [k for k in synth.resources("AWS::DynamoDB::Table") if JOBS.construct_id in k]
-    granted = {
+def _granted_on(synth: Synth, construct_id: str) -> dict[str, list[str]]:
+    """Each function's DynamoDB actions on one table."""
+    (table_id,) = [k for k in synth.resources("AWS::DynamoDB::Table") if construct_id in k]
+    return {
         logical_id.split("Role")[0].removeprefix("Functions"): sorted(statement["Action"])
         if isinstance(statement["Action"], list)
         else [statement["Action"]]
         for logical_id, statement in _table_statements(synth)
         if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
     }
-    assert granted == {
+
+
+def test_the_jobs_table_is_written_only_by_the_job_functions_and_the_stage_reporters(synth: Synth) -> None:
+    assert _granted_on(synth, JOBS.construct_id) == {
         "JobsApi": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         "RunJob": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         "CheckPromptToxicity": ["dynamodb:UpdateItem"],
@@ -78,3 +82,19 @@ def test_the_jobs_table_is_written_only_by_the_job_functions_and_the_stage_repor
         "ModerateImage": ["dynamodb:UpdateItem"],
         "StoreImage": ["dynamodb:UpdateItem"],
     }
+
+
+def test_the_idempotency_keys_are_claimed_by_one_put_and_settled_by_an_update_or_a_delete(
+    synth: Synth,
+) -> None:
+    assert _granted_on(synth, IDEMPOTENCY_KEYS.construct_id) == {
+        "ClaimIdempotencyKey": ["dynamodb:PutItem"],
+        "SettleIdempotencyKey": ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+    }
+    for name in ("ClaimIdempotencyKey", "SettleIdempotencyKey"):
+        variables = synth.function(name)["Environment"]["Variables"]
+        (table_id,) = [
+            k for k in synth.resources("AWS::DynamoDB::Table") if IDEMPOTENCY_KEYS.construct_id in k
+        ]
+        assert variables[IDEMPOTENCY_KEYS.env_var] == {"Ref": table_id}
+        assert variables["RUN_BUDGET_SECONDS"] == "28"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from tests.conftest import endpoint_answers
+from tests.conftest import ANSWER_END, endpoint_answers
 from text2image.adapters.jobs import JobTable
 from workflow.api import LocalApi, LocalBackend
 from workflow.local import TABLE_NAMES, LocalEnvironment
@@ -228,8 +228,31 @@ def test_the_same_key_with_another_body_is_409_and_starts_nothing(api, env):
     reused = submit(api, {"prompt": f"{BENIGN}, at night"}, key="k-409")
 
     assert reused.status_code == 409
+    assert reused.json["status"] == "CONFLICT"  # the same body as POST /generate's 409
     assert reused.json["error"] == "IdempotencyKeyReused"
     assert runs_of_run_job(env) == 1
+
+
+def test_a_jobs_run_carries_no_key_and_passes_by_the_sync_routes_key_states(api, env):
+    """/jobs keeps its own idempotency (the job item); the same key on /generate is another key."""
+    first = submit(api, {"prompt": BENIGN}, key="shared-key")
+    poll_until_done(api, first.json["status_url"])
+    states = [
+        state["name"] for state in api.get(f"/api/executions/job-{first.json['job_id']}").json["states"]
+    ]
+
+    assert states[:3] == ["ReceiveRequest", "IsThereAnIdempotencyKey", "ReserveGenerationPlace"]
+    assert states[-len(ANSWER_END) :] == ANSWER_END
+    assert (
+        env.dispatcher.calls_to("ClaimIdempotencyKey")
+        == env.dispatcher.calls_to("SettleIdempotencyKey")
+        == []
+    )
+
+    sync = api.post("/api/generate", json={"prompt": BENIGN}, headers={"Idempotency-Key": "shared-key"})
+    assert sync.status_code == 200  # generated: not the job's key
+    assert len(env.dispatcher.calls_to("ClaimIdempotencyKey")) == 1
+    assert endpoint_answers(env) == 2
 
 
 def test_concurrent_repeats_of_one_key_make_one_job(api, env):
@@ -302,5 +325,5 @@ def test_a_jobs_run_is_listed_and_inspected_like_a_sync_run(api, env):
     assert api.get("/api/executions").json["executions"][0]["id"] == name
     detail = api.get(f"/api/executions/{name}")
     assert detail.status_code == 200
-    assert [state["name"] for state in detail.json["states"]][-1] == "PromptRejected"
+    assert [state["name"] for state in detail.json["states"]][-4:] == ["PromptRejected", *ANSWER_END]
     assert detail.json["http_status"] == 422

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from text2image.contract import OUTCOME_RULES, SDXL_SIZES, http_response
+from text2image.contract import OUTCOME_RULES, SDXL_SIZES, execution_input, http_response
 from workflow.api import FRONTEND_DIR, LocalApi, LocalBackend
 from workflow.history import StateRecord
 from workflow.local import RunResult
@@ -148,6 +148,13 @@ BUSY = {
     "retry_after": 60,
 }
 
+IN_PROGRESS = {
+    "status": "CONFLICT",
+    "error": "RequestInProgress",
+    "message": "The first request with this Idempotency-Key is still running.",
+    "retry_after": 12,
+}
+
 
 def client_for(env: ScriptedEnvironment, timeout: float = 5.0) -> Client:
     return Client(LocalApi(LocalBackend(env), timeout=timeout))
@@ -188,12 +195,14 @@ def test_every_row_of_the_outcome_table_is_reachable_through_the_local_api():
     }
     seen = set()
     for (status, output_status, error), http_status in cases.items():
-        output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY}.get(output_status or "")
+        output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY, "CONFLICT": IN_PROGRESS}.get(
+            output_status or ""
+        )
         env = ScriptedEnvironment(status, output, error or ("SomethingElse" if status == "FAILED" else None))
         response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
         assert response.status_code == http_status, (status, output_status, error)
         seen.add(http_status)
-    assert seen == {200, 422, 400, 502, 503, 504}
+    assert seen == {200, 422, 400, 409, 502, 503, 504}
 
 
 def test_a_busy_answer_tells_the_caller_when_to_come_back():
@@ -213,6 +222,37 @@ def test_the_execution_input_is_the_request_body_exactly_as_sent():
     client_for(env).post("/api/generate", json=body)
 
     assert env.started == [body]
+
+
+def test_a_first_request_still_running_tells_a_repeat_when_to_come_back():
+    env = ScriptedEnvironment("SUCCEEDED", IN_PROGRESS)
+
+    response = client_for(env).post(
+        "/api/generate", json={"prompt": "a red bicycle"}, headers={"Idempotency-Key": "k"}
+    )
+
+    assert response.status_code == 409
+    assert response.headers["Retry-After"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "key"),
+    [
+        ({"Idempotency-Key": "order-42"}, "", "order-42"),
+        ({"idempotency-key": "lower-case"}, "", "lower-case"),
+        ({"Idempotency-Key": ""}, "", None),  # the template cannot tell empty from absent
+        ({}, "?Idempotency-Key=from-query", "from-query"),  # as $input.params reads it
+        ({}, "", None),
+    ],
+)
+def test_the_idempotency_key_reaches_the_run_as_the_request_template_passes_it(headers, query, key):
+    env = ScriptedEnvironment("SUCCEEDED", APPROVED)
+    body = {"prompt": "a red bicycle", "seed": 3}
+
+    client_for(env).post(f"/api/generate{query}", json=body, headers=headers)
+
+    assert env.started == [execution_input(body, key)]
+    assert ("idempotency_key" in env.started[0]) is (key is not None)
 
 
 def test_a_run_that_outlives_the_integration_timeout_answers_504():

@@ -12,6 +12,7 @@ import requests
 from PIL import Image
 from werkzeug.test import Client
 
+from tests.workflow.test_paths import APPROVED_PATH
 from text2image.contract import http_response
 from workflow.api import LocalApi, LocalBackend
 from workflow.local import LocalEnvironment
@@ -137,21 +138,7 @@ def test_the_inspection_routes_show_the_last_run_state_by_state(api, env):
 
     detail = api.get(f"/api/executions/{latest['id']}").json
     names = [state["name"] for state in detail["states"]]
-    assert names == [
-        "ReceiveRequest",
-        "ReserveGenerationPlace",
-        "IsThereRoomForThisRun",
-        "CheckPromptToxicity",
-        "IsPromptSafe",
-        "AcquireGenerationSlot",
-        "IsGenerationSlotAcquired",
-        "GenerateImage",
-        "ReleaseGenerationSlot",
-        "ModerateImage",
-        "IsImageSafe",
-        "StoreImage",
-        "ImageApproved",
-    ]
+    assert names == APPROVED_PATH
     generate = detail["states"][names.index("GenerateImage")]
     assert (generate["attempts"], generate["retries"]) == (2, 1)
     assert "EndpointThrottled" in generate["errors"]

@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
 import workflow.openapi as openapi
-from tests.local.test_api import APPROVED, BUSY, REJECTED
+from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -70,7 +70,9 @@ def test_generate_declares_every_status_of_the_outcome_table(document: dict[str,
 def test_each_outcome_rows_answer_matches_the_body_the_document_declares(
     document: dict[str, Any], rule: OutcomeRule
 ) -> None:
-    output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY}.get(str(rule.output_status))
+    output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY, "CONFLICT": IN_PROGRESS}.get(
+        str(rule.output_status)
+    )
     status, body = http_response(rule.execution_status, output, rule.error or "SomeError", "cause", "arn:x")
     assert status == rule.http_status
     response_validator(document, "/generate", status).validate(body)
@@ -139,3 +141,20 @@ def test_a_route_without_a_body_and_with_a_path_parameter_is_documented_and_vali
     ]
     assert "requestBody" not in operation
     assert set(operation["responses"]) == {"200", "403", "404", "429"}
+
+
+def test_both_posting_routes_document_the_idempotency_key_header_and_generate_its_409s(
+    document: dict[str, Any],
+) -> None:
+    from text2image.contract import ConflictResponse
+    from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
+
+    for path in ("/generate", "/jobs"):
+        (header,) = [p for p in document["paths"][path]["post"]["parameters"] if p["in"] == "header"]
+        assert (header["name"], header["required"]) == (IDEMPOTENCY_HEADER, False)
+        assert header["schema"]["maxLength"] == MAX_IDEMPOTENCY_KEY_CHARS
+    conflict = document["paths"]["/generate"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/ConflictResponse")
+    assert "Retry-After" in conflict["headers"]
+    body = ConflictResponse(error="RequestInProgress", message="m", retry_after=3).model_dump()
+    response_validator(document, "/generate", 409).validate(body)

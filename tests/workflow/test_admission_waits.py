@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.conftest import ANSWER_END
 from text2image.adapters.dynamodb import SlotTable
 from text2image.domain.jobs import JOB_RUNS, execution_name, new_job_id
 from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
@@ -75,7 +76,8 @@ def test_the_sync_machine_never_hands_over_it_refuses_once_no_generation_fits(en
 
     assert result.http_status == 503 and result.body["retry_after"] >= 1
     assert "WaitForGenerationSlot" in result.states  # it was queued and waited...
-    assert result.states[-2:] == ["IsGenerationSlotAcquired", "GenerationBusy"]  # ...then refused
+    # ...then refused, and ended as every answer does.
+    assert result.states[-5:] == ["IsGenerationSlotAcquired", "GenerationBusy", *ANSWER_END]
     assert "HandOverToNextRun" not in result.states
     assert table.read().waiters == {}
 

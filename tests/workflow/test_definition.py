@@ -102,6 +102,14 @@ def test_the_admission_budget_is_the_state_machines_timeout():
     assert budget == json.loads(DEFINITION)["TimeoutSeconds"]
 
 
+def test_an_idempotency_claim_is_leased_past_the_state_machines_timeout_and_a_repeat_waits_less():
+    from text2image.config import IdempotencyConfig
+
+    fields = IdempotencyConfig.model_fields
+    assert fields["run_budget_seconds"].default == json.loads(DEFINITION)["TimeoutSeconds"]
+    assert fields["wait_seconds"].default < fields["run_budget_seconds"].default
+
+
 def _successors(state: dict) -> list[str]:
     following = [state.get("Next"), state.get("Default")]
     following += [choice["Next"] for choice in state.get("Choices", [])]
@@ -133,17 +141,20 @@ def test_every_path_after_joining_the_queue_gives_its_place_or_slot_back():
         path = [*path, name]
         state = states[name]
         if state.get("End") or state["Type"] in {"Fail", "Succeed"}:
-            (admission_paths if name in admission_ends else unreleased_ends).append(path)
+            reached = admission_ends.intersection(path)
+            (admission_paths if reached else unreleased_ends).append(path)
             return
         for following in _successors(state):
             walk(following, path)
 
     walk("ReserveGenerationPlace", [])
     assert unreleased_ends == []
-    assert {path[-1] for path in admission_paths} == admission_ends
-    # Both are reached straight from an admission decision, before any image is drawn.
+    assert {end for path in admission_paths for end in admission_ends.intersection(path)} == admission_ends
+    # Both are reached straight from an admission decision, before any image is drawn
+    # (and then end the run through the one exit every answer takes).
     for path in admission_paths:
-        assert path[-2] in {"IsThereRoomForThisRun", "IsGenerationSlotAcquired"}, path
+        (end,) = admission_ends.intersection(path)
+        assert path[path.index(end) - 1] in {"IsThereRoomForThisRun", "IsGenerationSlotAcquired"}, path
         assert "GenerateImage" not in path, path
 
 
@@ -171,3 +182,86 @@ def test_every_release_names_the_same_holder_the_admission_took():
             "${AcquireGenerationSlotFunctionArn}",
         }:
             assert state["Parameters"]["execution_name.$"] == "$$.Execution.Name", name
+
+
+# The ends of a run that does not hold the key: it answers with the holder's answer,
+# a 409, or a 400 for a key it could not even claim.
+NOT_HOLDING_THE_KEY = {
+    "ReplayFirstAnswer",
+    "IdempotencyKeyReused",
+    "RequestInProgress",
+    "IdempotencyKeyInvalid",
+}
+
+
+KEY_PATH = "$$.Execution.Input.idempotency_key"
+
+
+def _successors_with_a_key(state: dict) -> list[str]:
+    """A run that carries a key takes the key's branch of a Choice that asks for it."""
+    for choice in state.get("Choices", []):
+        if choice.get("Variable") == KEY_PATH and choice.get("IsPresent") is True:
+            return [choice["Next"]]
+    return _successors(state)
+
+
+def ends_reached_without(states: dict, start: str, through: set[str]) -> list[list[str]]:
+    """Every path a run with a key takes from `start` to an end, passing none of `through`."""
+    ends: list[list[str]] = []
+
+    def walk(name: str, path: list[str]) -> None:
+        if name in through or name in path:  # done, or a loop already explored
+            return
+        path = [*path, name]
+        state = states[name]
+        if state.get("End") or state["Type"] in {"Fail", "Succeed"}:
+            ends.append(path)
+            return
+        for following in _successors_with_a_key(state):
+            walk(following, path)
+
+    walk(start, [])
+    return ends
+
+
+def test_every_path_after_claiming_an_idempotency_key_remembers_or_releases_it():
+    """From the claim to every end, through every Choice and Catch, SettleIdempotencyKey
+    runs (it keeps a final answer, and frees the key after any other end), except
+    where this run never held the key."""
+    states = json.loads(DEFINITION)["States"]
+    unsettled = ends_reached_without(states, "ClaimIdempotencyKey", {"SettleIdempotencyKey"})
+    assert unsettled, "the walk found no end at all"
+    assert {path[-1] for path in unsettled} == NOT_HOLDING_THE_KEY, unsettled
+    assert ends_reached_without(states, "SettleIdempotencyKey", set()) != []
+
+
+def test_a_run_without_a_key_never_reaches_the_key_states_and_ends_as_before():
+    """Jobs and sync requests without the header: the key's Choice states skip them, and
+    the answers end the run successfully, the failures with their own error and cause."""
+    states = json.loads(DEFINITION)["States"]
+    assert states["IsThereAnIdempotencyKey"]["Default"] == "ReserveGenerationPlace"
+    assert states["ShouldSettleIdempotencyKey"]["Default"] == "DidTheRunFail"
+    failing = [
+        name for name, state in states.items() if state.get("Parameters", {}).get("status") == "FAILED"
+    ]
+    assert {"RequestInvalid", "PromptCheckFailed", "GenerationFailed", "GenerationTimedOut"} <= set(failing)
+    for name in failing:
+        assert set(states[name]["Parameters"]) == {"status", "error", "cause"}, name
+        assert states[name]["Next"] == "ShouldSettleIdempotencyKey", name
+    assert states["DidTheRunFail"]["Choices"] == [
+        {"Variable": "$.status", "StringEquals": "FAILED", "Next": "RunFailed"}
+    ]
+    assert (states["RunFailed"]["ErrorPath"], states["RunFailed"]["CausePath"]) == ("$.error", "$.cause")
+
+
+def test_the_key_states_read_the_key_where_the_request_template_puts_it():
+    from text2image.domain.idempotency import IDEMPOTENCY_KEY_FIELD, MAX_IDEMPOTENCY_KEY_CHARS
+
+    states = json.loads(DEFINITION)["States"]
+    path = f"$$.Execution.Input.{IDEMPOTENCY_KEY_FIELD}"
+    assert path == KEY_PATH
+    assert states["IsThereAnIdempotencyKey"]["Choices"][0]["Variable"] == path
+    assert states["ShouldSettleIdempotencyKey"]["Choices"][0]["Variable"] == path
+    assert states["ClaimIdempotencyKey"]["Parameters"]["key.$"] == path
+    assert states["SettleIdempotencyKey"]["Parameters"]["key.$"] == path
+    assert f"1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters" in states["IdempotencyKeyInvalid"]["Cause"]

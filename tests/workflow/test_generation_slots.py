@@ -8,7 +8,7 @@ import time
 import boto3
 import pytest
 
-from tests.conftest import endpoint_answers, wait_for_endpoint_answers
+from tests.conftest import ANSWER_END, FAILURE_END, endpoint_answers, wait_for_endpoint_answers
 from text2image.adapters.dynamodb import SlotTable
 from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 from workflow.standins.admin import inject_fault
@@ -93,9 +93,11 @@ def test_a_run_whose_turn_cannot_come_in_time_is_refused_at_once_without_gpu_tim
     # Refused on arrival, before the prompt check: no other work was done.
     assert result.states == [
         "ReceiveRequest",
+        "IsThereAnIdempotencyKey",
         "ReserveGenerationPlace",
         "IsThereRoomForThisRun",
         "GenerationBusy",
+        *ANSWER_END,
     ]
     assert env.dispatcher.calls_to("GenerateImage") == []
     assert result.execution_arn not in table.read().waiters  # a refused run leaves the queue
@@ -145,7 +147,11 @@ def test_a_failed_admission_releases_whatever_it_took_and_answers_502(env: Local
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 502
-    assert result.states[-2:] == ["ReleaseGenerationSlotAfterAdmissionError", "GenerationFailed"]
+    assert result.states[-5:] == [
+        "ReleaseGenerationSlotAfterAdmissionError",
+        "GenerationFailed",
+        *FAILURE_END,
+    ]
     assert env.dispatcher.calls_to("GenerateImage") == []
 
 

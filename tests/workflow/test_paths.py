@@ -8,6 +8,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.conftest import ANSWER_END, FAILURE_END
 from workflow.local import LocalEnvironment
 from workflow.standins.admin import inject_fault
 
@@ -17,6 +18,7 @@ FRENCH = "un jaguar dans la forêt amazonienne au lever du soleil"
 
 APPROVED_PATH = [
     "ReceiveRequest",
+    "IsThereAnIdempotencyKey",
     "ReserveGenerationPlace",
     "IsThereRoomForThisRun",
     "CheckPromptToxicity",
@@ -29,6 +31,7 @@ APPROVED_PATH = [
     "IsImageSafe",
     "StoreImage",
     "ImageApproved",
+    *ANSWER_END,
 ]
 
 
@@ -60,11 +63,12 @@ def test_a_toxic_prompt_is_rejected_before_any_image_is_generated(env: LocalEnvi
 
     assert result.status == "SUCCEEDED"  # a rejection is an answer, not a failed execution
     assert result.http_status == 422
-    assert result.states[-4:] == [
+    assert result.states[-7:] == [
         "CheckPromptToxicity",
         "IsPromptSafe",
         "LeaveGenerationQueue",
         "PromptRejected",
+        *ANSWER_END,
     ]
     assert result.body["stage"] == "prompt"
     assert result.body["reason_code"] == "TOXIC_PROMPT"
@@ -87,7 +91,7 @@ def test_an_unsafe_image_is_rejected_and_its_staged_object_deleted(env: LocalEnv
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 422
-    assert result.states[-3:] == ["IsImageSafe", "DiscardRejectedImage", "ImageRejected"]
+    assert result.states[-6:] == ["IsImageSafe", "DiscardRejectedImage", "ImageRejected", *ANSWER_END]
     assert result.body["stage"] == "image"
     assert result.body["reason_code"] == "UNSAFE_IMAGE"
     assert any(label["name"] == "Explicit" for label in result.body["labels"])
@@ -150,10 +154,11 @@ def test_an_endpoint_that_fails_for_good_ends_in_generation_failed_with_nothing_
     assert result.http_status == 502
     assert result.body["error"] == "GenerationFailed"
     assert result.state("GenerateImage").attempts == 1  # a model error is not retried
-    assert result.states[-3:] == [
+    assert result.states[-6:] == [
         "DiscardImageAfterGenerationError",
         "WhyDidGenerationFail",
         "GenerationFailed",
+        *FAILURE_END,
     ]
     assert env.keys("staging/") == []
     assert env.keys("generated_images/") == []
@@ -165,7 +170,7 @@ def test_a_storage_failure_ends_in_storage_failed_and_publishes_nothing(env: Loc
 
     assert result.http_status == 502
     assert result.body["error"] == "StorageFailed"
-    assert result.states[-2:] == ["DiscardImageAfterStorageError", "StorageFailed"]
+    assert result.states[-5:] == ["DiscardImageAfterStorageError", "StorageFailed", *FAILURE_END]
     assert env.keys("staging/") == []
     assert env.keys("generated_images/") == []
 
@@ -204,10 +209,11 @@ def test_an_invalid_request_is_refused_with_400_before_any_service_is_called(
     assert result.status == "FAILED"
     assert result.http_status == 400
     assert result.body["error"] == "InvalidRequest"
-    assert result.states[-3:] == [
+    assert result.states[-6:] == [
         "CheckPromptToxicity",
         "LeaveGenerationQueueAfterInvalidRequest",
         "RequestInvalid",
+        *FAILURE_END,
     ]
     assert result.state("CheckPromptToxicity").attempts == 1  # never retried
     assert env.dispatcher.calls_to("GenerateImage") == []

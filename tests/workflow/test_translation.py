@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.conftest import ANSWER_END
 from workflow.cli import report
 from workflow.local import LocalEnvironment, RunResult
 from workflow.standins.admin import inject_fault, install_translation
@@ -16,7 +17,13 @@ JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
 HARMFUL_ES = "eres un idiota inútil y te voy a hacer daño"
 HARMFUL_EN = "you are a worthless idiot and I will hurt you"
 # The check, and the queue place given back before answering: no slot is ever taken.
-REJECTED_AT_PROMPT = ["CheckPromptToxicity", "IsPromptSafe", "LeaveGenerationQueue", "PromptRejected"]
+REJECTED_AT_PROMPT = [
+    "CheckPromptToxicity",
+    "IsPromptSafe",
+    "LeaveGenerationQueue",
+    "PromptRejected",
+    *ANSWER_END,
+]
 TRANSLATE = "TranslateText"
 ENDPOINT = "/invocations"
 
@@ -56,7 +63,7 @@ def test_a_harmful_spanish_prompt_is_rejected_on_its_translation_and_never_gener
     result = env.run({"prompt": HARMFUL_ES})
 
     assert result.http_status == 422
-    assert result.states[-4:] == REJECTED_AT_PROMPT
+    assert result.states[-len(REJECTED_AT_PROMPT) :] == REJECTED_AT_PROMPT
     assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "TOXIC_PROMPT")
     assert "INSULT" in {label["name"] for label in result.body["labels"] if label["score"] > 0}
     assert result.body["labels"] == result.state("CheckPromptToxicity").output["prompt_check"]["labels"]
@@ -69,7 +76,7 @@ def test_a_prompt_the_stand_in_cannot_translate_is_refused_not_scored_as_english
     result = env.run({"prompt": "un jaguar dans la forêt amazonienne au lever du soleil"})
 
     assert result.http_status == 422
-    assert result.states[-4:] == REJECTED_AT_PROMPT
+    assert result.states[-len(REJECTED_AT_PROMPT) :] == REJECTED_AT_PROMPT
     assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
     assert "could not be translated" in result.body["reason"]
     assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("fr", None)
@@ -87,7 +94,7 @@ def test_translate_failing_past_its_retry_rejects_the_request_and_nothing_is_gen
     result = env.run({"prompt": JAGUAR_ZH})
 
     assert result.http_status == 422
-    assert result.states[-4:] == REJECTED_AT_PROMPT
+    assert result.states[-len(REJECTED_AT_PROMPT) :] == REJECTED_AT_PROMPT
     assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "UNSUPPORTED_LANGUAGE")
     assert result.body["translated_prompt"] is None
     assert len(env.service_calls(TRANSLATE)) == 2

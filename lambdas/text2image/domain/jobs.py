@@ -11,14 +11,16 @@ job's item.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+
+from text2image.domain.idempotency import IDEMPOTENCY_WINDOW_SECONDS, scoped_key_id
+
+# A job's request digest is the one both routes share (still importable from here).
+from text2image.domain.idempotency import request_digest as request_digest
 
 JOB_NAME_PREFIX = "job-"
 # The job machine's name (the stack prefixes it with its own name).
@@ -36,11 +38,9 @@ JOB_LIFE_SECONDS = JOB_RUNS * JOB_TIMEOUT_SECONDS
 # HandOverToNextRun): not an answer, RunJob starts the next run.
 HAND_OVER_STATUS = "HANDED_OVER"
 # How long a job (and its Idempotency-Key) is kept: the item's TTL.
-JOB_RETENTION_SECONDS = 24 * 3600
+JOB_RETENTION_SECONDS = IDEMPOTENCY_WINDOW_SECONDS
 # A job still RUNNING this long after it was claimed has lost its runner.
 JOB_LOST_AFTER_SECONDS = JOB_LIFE_SECONDS + 60
-# Keys are scoped by route, so one key on /generate and /jobs are two keys.
-_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3e0b-4b8e-9c55-1d2f0c7a8e41")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _JOB_ID = re.compile(rf"^{_UUID}$")
 # `job-<id>` for a job's first run, `job-<id>-<n>` (n >= 2) for its later ones.
@@ -69,7 +69,7 @@ def new_job_id(idempotency_key: str | None, route: str = "jobs") -> str:
     conditional put is then the key's claim."""
     if idempotency_key is None:
         return str(uuid.uuid4())
-    return str(uuid.uuid5(_KEY_NAMESPACE, f"{route}:{idempotency_key}"))
+    return scoped_key_id(idempotency_key, route)
 
 
 def is_job_id(value: str) -> bool:
@@ -99,12 +99,6 @@ def reports_stage(run: int, stage: JobStage) -> bool:
     """A job's later run checks its prompt again (GenerateImage needs the checked texts),
     but the job is still waiting for its turn: the poller keeps seeing `queued`."""
     return not (run > 1 and stage == JobStage.CHECKING_PROMPT)
-
-
-def request_digest(body: Mapping[str, Any]) -> str:
-    """The same body in any key order has the same digest: what a repeat must match."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def job_definition(definition: str) -> str:

@@ -20,21 +20,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.jobs import JobTable
 from text2image.config import JobsConfig
-from text2image.contract import ErrorResponse, JobRequest
-from text2image.domain.job_view import accepted_body, job_view, status_url
-from text2image.domain.jobs import (
-    JOB_LOST_AFTER_SECONDS,
-    is_job_id,
-    new_job_id,
-    queue_retry_after,
+from text2image.contract import ConflictResponse, ErrorResponse, JobRequest
+from text2image.domain.idempotency import (
+    IDEMPOTENCY_HEADER,
+    KEY_REUSED_ERROR,
+    KEY_REUSED_MESSAGE,
+    key_problem,
     request_digest,
 )
+from text2image.domain.job_view import accepted_body, job_view, status_url
+from text2image.domain.jobs import JOB_LOST_AFTER_SECONDS, is_job_id, new_job_id, queue_retry_after
 from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
 from text2image.observability import logger, observed_api_handler
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 JOBS_UNAVAILABLE_MESSAGE = "Jobs cannot be accepted right now. Try again shortly."
-MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 config = JobsConfig.from_env()
 jobs = JobTable(boto3.client("dynamodb", config=SERVICE_CLIENT_CONFIG), config.jobs_table)
@@ -95,11 +94,9 @@ def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now:
 
 
 def _key_reused() -> Response:
-    return error_response(
-        409,
-        "IdempotencyKeyReused",
-        f"This {IDEMPOTENCY_HEADER} was used with a different body. Use a new key for a new request.",
-    )
+    # The same 409 body as POST /generate's.
+    body = ConflictResponse(error=KEY_REUSED_ERROR, message=KEY_REUSED_MESSAGE)
+    return json_response(409, body.model_dump(exclude_none=True))
 
 
 @app.post("/jobs")
@@ -108,10 +105,9 @@ def submit_job() -> Response:
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
     key = app.current_event.headers.get(IDEMPOTENCY_HEADER)  # case-insensitive
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
-        raise ValueError(
-            f"the {IDEMPOTENCY_HEADER} header must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
-        )
+    problem = None if key is None else key_problem(key)
+    if problem:
+        raise ValueError(problem)
     return accept_job(body, key, app.current_event.request_context.path, time.time())
 
 
