@@ -43,6 +43,7 @@ from text2image.contract import (
     response_headers,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
+from text2image.domain.jobs import HAND_OVER_STATUS
 from workflow.history import StateRecord, duration_ms
 from workflow.local import RunResult
 
@@ -195,7 +196,9 @@ class LocalBackend:
 
     def _record(self, result: RunResult) -> ExecutionDetail:
         running = result.status == "RUNNING"
-        body = None if running else result.body
+        # A job's run that handed over to its next run gave no answer: RunJob started the next.
+        handed_over = (result.output or {}).get("status") == HAND_OVER_STATUS
+        body = None if running else (result.output if handed_over else result.body)
         detail = ExecutionDetail(
             id=result.execution_arn.rsplit(":", 1)[-1],
             arn=result.execution_arn,
@@ -204,7 +207,7 @@ class LocalBackend:
             stage=(body or {}).get("stage"),
             reason_code=(body or {}).get("reason_code"),
             error=result.error,
-            http_status=None if running else result.http_status,
+            http_status=None if running or handed_over else result.http_status,
             started=result.started,
             stopped=result.stopped,
             body=body,

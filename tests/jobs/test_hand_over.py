@@ -110,6 +110,9 @@ def test_a_job_whose_turn_comes_in_its_second_run_is_approved_once_and_its_posit
         *ANSWER_END,
     ]
     assert jobs_table(env).get(job_id)["runs"] == 2
+    # The execution inspector shows the first run as handed over, not as a failure.
+    handed_over = LocalBackend(env).execution(first)
+    assert (handed_over.outcome, handed_over.http_status) == ("HANDED_OVER", None)
     # The poller saw it queued second, then first, never higher, and never back to
     # checking the prompt while the second run checked it again.
     positions = [view["position"] for view in views if "position" in view]
