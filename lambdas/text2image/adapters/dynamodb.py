@@ -82,14 +82,6 @@ class SlotTable:
 
     def _get(self) -> dict[str, Any]:
         try:
-            return self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True).get(
-                "Item", {}
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise self._translated(error, "The slot table could not be read") from None
-
-    def _get(self) -> dict[str, Any]:
-        try:
             response = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
         except (ClientError, BotoCoreError) as error:
             raise self._translated(error, "The slot table could not be read") from None
