@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from moto.backends import list_of_moto_modules
+from moto.core import responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -17,7 +18,7 @@ from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from workflow.local import ROLE_ARN, LocalEnvironment
-from workflow.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS
+from workflow.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS, ExecutionEnds
 
 RUNS = 5
 
@@ -79,6 +80,34 @@ def test_each_definition_is_parsed_once_and_every_run_gets_its_own_program(env, 
     assert [result.output for result in results] == [{"run": f"run-{i}", "value": i} for i in range(RUNS)]
 
 
+def test_a_program_that_cannot_be_pickled_is_parsed_for_every_run(env, monkeypatch):
+    """As moto's Parallel state does, a program may hold a lock: it is never shared."""
+    machine = echo_machine(env)
+    monkeypatch.setattr("workflow.moto_speedups.pickle.dumps", unpicklable)
+    parsed: list[str] = []
+    original_parse = AmazonStateLanguageParser.parse
+
+    def counting_parse(text: str) -> Any:
+        parsed.append(text)
+        return original_parse(text)
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counting_parse))
+    arns = [
+        env.sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"value": i}))[
+            "executionArn"
+        ]
+        for i in range(3)
+    ]
+    results = [env.wait(arn, timeout=30) for arn in arns]
+
+    assert len(parsed) == 3
+    assert [result.output for result in results] == [{"run": f"run-{i}", "value": i} for i in range(3)]
+
+
+def unpicklable(program: Any, protocol: int | None = None) -> bytes:
+    raise TypeError("cannot pickle '_thread.lock' object")
+
+
 def test_the_engine_shares_one_lambda_client_sized_for_a_burst(env):
     first = boto_client.boto_client_for(region="us-east-1", service="lambda")
 
@@ -115,6 +144,29 @@ def test_the_backend_for_a_host_is_found_once(monkeypatch):
     assert looked >= 1
     assert dispatcher.get_backend_for_host(host) == "sqs"
     assert len(listed) == looked
+
+
+def test_a_response_class_s_methods_are_listed_once():
+    class Answers:
+        def describe_thing(self) -> None: ...
+
+    assert responses.method_names_from_class(Answers) is responses.method_names_from_class(Answers)
+    assert responses.method_names_from_class(Answers) == ["describe_thing"]
+
+
+def test_a_waiter_that_comes_after_the_end_is_woken_at_once():
+    ends = ExecutionEnds(remembered=2)
+    ends.ended("arn:run-1")
+
+    with ends.watching("arn:run-1") as ended:
+        assert ended.is_set()
+    with ends.watching("arn:run-2") as ended:
+        assert not ended.is_set()
+        ends.ended("arn:run-2")
+        assert ended.is_set()
+    ends.ended("arn:run-3")  # run-1 is forgotten: only the last two ends are kept
+    with ends.watching("arn:run-1") as ended:
+        assert not ended.is_set()
 
 
 @pytest.mark.parametrize("wait_seconds", [0, 1])
