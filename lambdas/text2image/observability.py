@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
@@ -71,7 +72,7 @@ def observed_handler(handler: Handler) -> Handler:
     """Every state's handler: Lambda context in the logs, an X-Ray segment, and
     its metrics flushed as one EMF document per invocation; the first call ends
     the cold start's pause of the garbage collector (startup.py)."""
-    return resumes_collection(logger.inject_lambda_context(traced_handler(metrics.log_metrics(handler))))
+    return resumes_collection(logger.inject_lambda_context(traced_handler(metered_handler(handler))))
 
 
 def observed_api_handler(handler: Handler) -> Handler:
@@ -80,7 +81,26 @@ def observed_api_handler(handler: Handler) -> Handler:
     from aws_lambda_powertools.logging import correlation_paths
 
     injected = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    return resumes_collection(injected(traced_handler(metrics.log_metrics(handler))))
+    return resumes_collection(injected(traced_handler(metered_handler(handler))))
+
+
+def metered_handler(handler: Handler) -> Handler:
+    """The handler's metrics flushed as one EMF document per invocation, or dropped
+    when metrics are disabled. Powertools (3.37) with POWERTOOLS_METRICS_DISABLED
+    neither writes nor clears them at the end of an invocation: they pile up over a
+    warm container's invocations, and `add_metric` writes the pile anyway when one
+    metric reaches 100 values (its overflow flush checks nothing)."""
+    flushed = metrics.log_metrics(handler)
+
+    @wraps(handler)
+    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            return flushed(event, context)
+        finally:
+            if is_metrics_disabled():
+                metrics.clear_metrics()
+
+    return invoke
 
 
 def rejection_metric_name(stage: str) -> str:

@@ -74,7 +74,7 @@ class ScriptedEnvironment:
     def execution_arn(self, name: str) -> str:
         return f"{ARN_PREFIX}{name}"
 
-    def wait(self, arn: str, timeout: float) -> RunResult:
+    def wait(self, arn: str, timeout: float, history: bool = True) -> RunResult:
         if self.ended[arn]["status"] == "RUNNING":
             time.sleep(timeout)
             raise TimeoutError(arn)
