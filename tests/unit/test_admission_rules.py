@@ -1,4 +1,5 @@
 from text2image.domain.admission import (
+    MAX_POLL_SECONDS,
     SlotPool,
     Turn,
     WaiterLives,
@@ -94,6 +95,24 @@ def test_a_waiting_run_keeps_waiting_while_a_generation_still_fits_whatever_its_
     # Deadline NOW + 28: a generation must start by NOW + 18; the next poll at NOW + 18 still can.
     for position in (1, 5, 30):
         assert decide_while_waiting(turn(position, now=NOW + 17), run_deadline=NOW + 28).decision == "wait"
+
+
+def test_a_waiter_far_back_polls_less_often_but_never_past_the_last_moment_a_generation_fits():
+    # One slot free at NOW + 2, 6 s a generation: the 1st and 2nd in line poll every second.
+    assert decide_while_waiting(turn(1), run_deadline=NOW + 300).poll_seconds == 1
+    assert decide_while_waiting(turn(2), run_deadline=NOW + 300).poll_seconds == 1
+    # The 4th expects its turn in 20 s: it sleeps half the 14 s until one generation before it.
+    assert decide_while_waiting(turn(4), run_deadline=NOW + 300).poll_seconds == 7
+    # The 30th: at most MAX_POLL_SECONDS.
+    assert decide_while_waiting(turn(30), run_deadline=NOW + 300).poll_seconds == MAX_POLL_SECONDS
+    # Near the end of its run (a generation must start by NOW + 290): it wakes in time to hand over.
+    late = decide_while_waiting(
+        turn(30, now=NOW + 285, free=NOW + 285), run_deadline=NOW + 300, can_hand_over=True
+    )
+    assert (late.decision, late.poll_seconds) == ("wait", 4)
+    # A later wake would have missed it: at NOW + 289 the run may still wait one last poll.
+    last = decide_while_waiting(turn(30, now=NOW + 289, free=NOW + 289), run_deadline=NOW + 300)
+    assert (last.decision, last.poll_seconds) == ("wait", 1)
 
 
 def test_a_sync_run_is_refused_only_once_no_generation_can_fit():

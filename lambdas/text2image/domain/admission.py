@@ -28,6 +28,10 @@ Decision = Literal["acquired", "queued", "wait", "requeue", "busy"]
 # changes, a waiter behind may poll first, a freed slot is noticed up to a poll
 # late), and a run told it may wait should practically always get its turn.
 ESTIMATE_SLACK = 0.25
+# A waiter far back in the queue asks less often, up to this: every poll is a Lambda
+# call and a read of the pool, and forty jobs asking every second cost more than the
+# queue they wait in.
+MAX_POLL_SECONDS = 10
 
 
 def slot_holder(execution_id: str, execution_name_: str | None) -> str:
@@ -92,6 +96,7 @@ class Admission:
     position: int = 0  # 1 is next in line
     expected_wait_seconds: float = 0.0
     retry_after: int = 0
+    poll_seconds: int = 0  # `wait`: how long to sleep before asking again
 
 
 def slot_free_times(
@@ -167,10 +172,21 @@ def decide_while_waiting(turn: Turn, run_deadline: float, can_hand_over: bool = 
     keeps its place) or busy."""
     latest_start = run_deadline - turn.latency_seconds - turn.after_generation_seconds
     if turn.now + turn.poll_seconds <= latest_start:
-        return Admission("wait", turn.position, turn.wait)
+        return Admission("wait", turn.position, turn.wait, poll_seconds=next_poll_seconds(turn, latest_start))
     if can_hand_over:
         return Admission("requeue", turn.position, turn.wait)
     return turn.busy()
+
+
+def next_poll_seconds(turn: Turn, latest_start: float) -> int:
+    """How long a waiting run sleeps before it asks again: the configured poll while its
+    turn may come within one generation; while it is further back, half the time until
+    then (at most MAX_POLL_SECONDS); and never so long that it wakes after the last
+    moment a generation still fits, so the hand-over or refusal is decided in time."""
+    poll = math.ceil(turn.poll_seconds)
+    until_nearly_first = (turn.wait - turn.latency_seconds) / 2
+    until_too_late = latest_start - turn.now - turn.poll_seconds
+    return max(poll, math.floor(min(until_nearly_first, MAX_POLL_SECONDS, until_too_late)))
 
 
 def job_queue_depth(

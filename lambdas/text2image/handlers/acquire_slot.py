@@ -172,6 +172,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         decision=admission.decision,
         position=admission.position,
         expected_wait_seconds=round(admission.expected_wait_seconds, 1),
-        wait_seconds=config.poll_seconds if admission.decision == "wait" else 0,
+        wait_seconds=admission.poll_seconds if admission.decision == "wait" else 0,
         retry_after=admission.retry_after,
     ).model_dump(mode="json")
