@@ -80,6 +80,7 @@ def echoes(runs: int) -> list[dict[str, Any]]:
 def test_each_definition_is_parsed_once_and_every_run_gets_its_own_program(env, parsed, monkeypatch):
     machine = echo_machine(env)
     definition = env.sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+    parsed.clear()  # CreateStateMachine validates it by parsing it
     programs: list[Any] = []
     entrypoint = ExecutionWorker._get_evaluation_entrypoint
 
@@ -98,6 +99,7 @@ def test_a_program_that_cannot_be_pickled_is_parsed_for_every_run(env, parsed, m
     """As moto's Parallel state does, a program may hold a lock: it is never shared."""
     assert moto_speedups._pickled({"lock": threading.Lock()}) is None
     machine = echo_machine(env)
+    parsed.clear()
     monkeypatch.setattr(moto_speedups, "_pickled", lambda program: None)
 
     assert run_echoes(env, machine, 3) == echoes(3)
