@@ -5,6 +5,7 @@ How fast they make a burst is printed by `make loadtest`, never asserted here.""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -12,13 +13,13 @@ import pytest
 from moto.backends import list_of_moto_modules
 from moto.core import responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import boto_client, json_path
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from workflow import moto_speedups
 from workflow.local import ROLE_ARN, LocalEnvironment
-from workflow.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS, ExecutionEnds
+from workflow.moto_speedups import EXECUTION_ENDS, ExecutionEnds
 
 RUNS = 5
 
@@ -47,17 +48,39 @@ def execution_arn(machine_arn: str, name: str) -> str:
     return f"{machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
 
-def test_each_definition_is_parsed_once_and_every_run_gets_its_own_program(env, monkeypatch):
-    machine = echo_machine(env)
-    definition = env.sfn.describe_state_machine(stateMachineArn=machine)["definition"]
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """Every definition text moto's ASL parser is given from now on."""
+    texts: list[str] = []
     original_parse = AmazonStateLanguageParser.parse
 
     def counting_parse(text: str) -> Any:
-        parsed.append(text)
+        texts.append(text)
         return original_parse(text)
 
     monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counting_parse))
+    return texts
+
+
+def run_echoes(env: LocalEnvironment, machine: str, runs: int) -> list[Any]:
+    """`runs` executions started at once, each with its own input, then their outputs."""
+    arns = [
+        env.sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"value": i}))[
+            "executionArn"
+        ]
+        for i in range(runs)
+    ]
+    return [env.wait(arn, timeout=30).output for arn in arns]
+
+
+def echoes(runs: int) -> list[dict[str, Any]]:
+    return [{"run": f"run-{i}", "value": i} for i in range(runs)]
+
+
+def test_each_definition_is_parsed_once_and_every_run_gets_its_own_program(env, parsed, monkeypatch):
+    machine = echo_machine(env)
+    definition = env.sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+    parsed.clear()  # CreateStateMachine validates it by parsing it
     programs: list[Any] = []
     entrypoint = ExecutionWorker._get_evaluation_entrypoint
 
@@ -67,56 +90,20 @@ def test_each_definition_is_parsed_once_and_every_run_gets_its_own_program(env, 
 
     monkeypatch.setattr(ExecutionWorker, "_get_evaluation_entrypoint", recording_entrypoint)
 
-    arns = [
-        env.sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"value": i}))[
-            "executionArn"
-        ]
-        for i in range(RUNS)
-    ]
-    results = [env.wait(arn, timeout=30) for arn in arns]
-
+    assert run_echoes(env, machine, RUNS) == echoes(RUNS)
     assert parsed.count(definition) == 1
     assert len({id(program) for program in programs}) == RUNS
-    assert [result.output for result in results] == [{"run": f"run-{i}", "value": i} for i in range(RUNS)]
 
 
-def test_a_program_that_cannot_be_pickled_is_parsed_for_every_run(env, monkeypatch):
+def test_a_program_that_cannot_be_pickled_is_parsed_for_every_run(env, parsed, monkeypatch):
     """As moto's Parallel state does, a program may hold a lock: it is never shared."""
+    assert moto_speedups._pickled({"lock": threading.Lock()}) is None
     machine = echo_machine(env)
-    monkeypatch.setattr("workflow.moto_speedups.pickle.dumps", unpicklable)
-    parsed: list[str] = []
-    original_parse = AmazonStateLanguageParser.parse
+    parsed.clear()
+    monkeypatch.setattr(moto_speedups, "_pickled", lambda program: None)
 
-    def counting_parse(text: str) -> Any:
-        parsed.append(text)
-        return original_parse(text)
-
-    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counting_parse))
-    arns = [
-        env.sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"value": i}))[
-            "executionArn"
-        ]
-        for i in range(3)
-    ]
-    results = [env.wait(arn, timeout=30) for arn in arns]
-
+    assert run_echoes(env, machine, 3) == echoes(3)
     assert len(parsed) == 3
-    assert [result.output for result in results] == [{"run": f"run-{i}", "value": i} for i in range(3)]
-
-
-def unpicklable(program: Any, protocol: int | None = None) -> bytes:
-    raise TypeError("cannot pickle '_thread.lock' object")
-
-
-def test_the_engine_shares_one_lambda_client_sized_for_a_burst(env):
-    first = boto_client.boto_client_for(region="us-east-1", service="lambda")
-
-    assert lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda") is first
-    assert boto_client.boto_client_for(region="eu-west-1", service="lambda") is not first
-    assert first.meta.config.max_pool_connections == ENGINE_LAMBDA_CONNECTIONS
-    assert first.meta.endpoint_url == env.moto_url.replace("127.0.0.1", "localhost")
-    # Still moto's client: no retries of its own, the state's Retry decides.
-    assert first.meta.config.retries["total_max_attempts"] == 1
 
 
 def test_a_json_path_is_parsed_once_and_still_reads_each_runs_own_data():
