@@ -69,16 +69,7 @@ class SlotTable:
         if "leases" not in item:  # the item was deleted (or never made): conditions on it would never hold
             self.ensure_pool()
             item = self._get()
-        latency = item.get("latency_ms", {}).get("N")
-        return SlotPool(
-            leases={
-                holder: float(value["N"]) for holder, value in item.get("leases", {}).get("M", {}).items()
-            },
-            waiters={
-                holder: float(value["N"]) for holder, value in item.get("waiters", {}).get("M", {}).items()
-            },
-            latency_seconds=float(latency) / 1000 if latency is not None else 0.0,
-        )
+        return _pool(item)
 
     def _get(self) -> dict[str, Any]:
         try:
@@ -107,14 +98,29 @@ class SlotTable:
             ExpressionAttributeValues={":expiry": _number(expiry)},
         )
 
-    def wait(self, holder: str, since: float) -> None:
-        """Join the queue (once: a waiter keeps its place)."""
-        self._update(
-            "The queue could not be joined",
-            UpdateExpression="SET waiters.#holder = if_not_exists(waiters.#holder, :since)",
-            ExpressionAttributeNames={"#holder": holder},
-            ExpressionAttributeValues={":since": _number(since)},
-        )
+    def wait(self, holder: str, since: float) -> SlotPool:
+        """Join the queue (once: a waiter keeps its place), and the pool as it is then:
+        one UpdateItem where a read would otherwise follow."""
+        arguments = {
+            "UpdateExpression": "SET waiters.#holder = if_not_exists(waiters.#holder, :since)",
+            "ExpressionAttributeNames": {"#holder": holder},
+            "ExpressionAttributeValues": {":since": _number(since)},
+            "ReturnValues": "ALL_NEW",
+        }
+        try:
+            return _pool(self._update_item("The queue could not be joined", arguments))
+        except SlotTableRefused:
+            # The item was deleted (or never made): there is no map to join yet.
+            self.ensure_pool()
+            return _pool(self._update_item("The queue could not be joined", arguments))
+
+    def _update_item(self, message: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """One unconditional UpdateItem, and the item it left."""
+        try:
+            response = self._client.update_item(TableName=self._table, Key=self._key, **arguments)
+        except (ClientError, BotoCoreError) as error:
+            raise self._translated(error, message) from None
+        return dict(response.get("Attributes", {}))
 
     def leave(self, holder: str) -> None:
         self._update(
@@ -143,6 +149,16 @@ class SlotTable:
             arguments["UpdateExpression"] = "SET latency_ms = :latency " + arguments["UpdateExpression"]
             arguments["ExpressionAttributeValues"] = {":latency": _number(latency_ms)}
         self._update("The generation slot could not be released", **arguments)
+
+
+def _pool(item: dict[str, Any]) -> SlotPool:
+    """The semaphore item as DynamoDB returns it."""
+    latency = item.get("latency_ms", {}).get("N")
+    return SlotPool(
+        leases={holder: float(value["N"]) for holder, value in item.get("leases", {}).get("M", {}).items()},
+        waiters={holder: float(value["N"]) for holder, value in item.get("waiters", {}).get("M", {}).items()},
+        latency_seconds=float(latency) / 1000 if latency is not None else 0.0,
+    )
 
 
 def _number(value: float) -> dict[str, str]:

@@ -88,9 +88,7 @@ class Run:
 def reserve(run: Run, now: float) -> Admission:
     """Take a place in the queue on arrival, or refuse at once if its turn cannot come in time.
     A job's later run keeps the place its first one was given."""
-    slots.read()  # makes the pool's item if it is missing
-    slots.wait(run.holder, now)
-    turn = _turn(run.holder, now)
+    turn = _turn(run.holder, now, slots.wait(run.holder, now))
     deadline = turn.life_deadline(run.deadline, run.budget, run.runs_left)
     admission = decide_on_arrival(turn, deadline, already_admitted=run.run > 1)
     return _refused_leaves(run.holder, admission)
@@ -108,14 +106,14 @@ def acquire(run: Run, now: float) -> Admission:
     reclaimed = [slots.reclaim(dead, expiry) for dead, expiry in pool.expired(now).items()]
     if any(reclaimed) and _take(run.holder, now):
         return _acquired(pool, run.holder, now)
-    slots.wait(run.holder, now)
-    admission = decide_while_waiting(_turn(run.holder, now), run.deadline, can_hand_over=run.runs_left > 0)
+    turn = _turn(run.holder, now, slots.wait(run.holder, now))
+    admission = decide_while_waiting(turn, run.deadline, can_hand_over=run.runs_left > 0)
     return _refused_leaves(run.holder, admission)
 
 
-def _turn(holder: str, now: float) -> Turn:
-    """The holder's place and expected turn, forgetting waiters whose runs ended without leaving."""
-    pool = slots.read()
+def _turn(holder: str, now: float, pool: SlotPool) -> Turn:
+    """The holder's place and expected turn in `pool` (as it was when the holder joined the
+    queue), forgetting waiters whose runs ended without leaving."""
     for stale, since in pool.stale_waiters(lives, now).items():
         slots.forget_waiter(stale, since)  # so the item does not grow with runs that never left
     latency = pool.latency_seconds or config.expected_generation_seconds
