@@ -13,13 +13,14 @@ import pytest
 from moto.backends import list_of_moto_modules
 from moto.core import responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from workflow import moto_speedups
 from workflow.local import ROLE_ARN, LocalEnvironment
-from workflow.moto_speedups import EXECUTION_ENDS, ExecutionEnds
+from workflow.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS, ExecutionEnds
 
 RUNS = 5
 
@@ -104,6 +105,17 @@ def test_a_program_that_cannot_be_pickled_is_parsed_for_every_run(env, parsed, m
 
     assert run_echoes(env, machine, 3) == echoes(3)
     assert len(parsed) == 3
+
+
+def test_the_engine_shares_one_lambda_client_sized_for_a_burst(env):
+    first = boto_client.boto_client_for(region="us-east-1", service="lambda")
+
+    assert lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda") is first
+    assert boto_client.boto_client_for(region="eu-west-1", service="lambda") is not first
+    assert first.meta.config.max_pool_connections == ENGINE_LAMBDA_CONNECTIONS
+    assert first.meta.endpoint_url == env.moto_url.replace("127.0.0.1", "localhost")
+    # Still moto's client: no retries of its own, the state's Retry decides.
+    assert first.meta.config.retries["total_max_attempts"] == 1
 
 
 def test_a_json_path_is_parsed_once_and_still_reads_each_runs_own_data():
