@@ -30,7 +30,7 @@ help:
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
 	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
-	@echo "make loadtest           capacity checks on 127.0.0.1 (bounded, about 10 minutes)"
+	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
