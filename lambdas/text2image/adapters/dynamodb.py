@@ -34,15 +34,20 @@ class SlotTable:
 
     def _update(self, message: str, **arguments: Any) -> bool:
         """Run one UpdateItem; False when its condition does not hold."""
+        return self._updated(message, **arguments) is not None
+
+    def _updated(self, message: str, **arguments: Any) -> dict[str, Any] | None:
+        """Run one UpdateItem: the attributes it returns (as `ReturnValues` asks), or None
+        when its condition does not hold."""
         try:
-            self._client.update_item(TableName=self._table, Key=self._key, **arguments)
+            response = self._client.update_item(TableName=self._table, Key=self._key, **arguments)
         except ClientError as error:
             if _condition_failed(error):
-                return False
+                return None
             raise self._translated(error, message) from None
         except BotoCoreError as error:
             raise self._translated(error, message) from None
-        return True
+        return dict(response.get("Attributes", {}))
 
     @staticmethod
     def _translated(error: Exception, message: str) -> Exception:
@@ -108,19 +113,11 @@ class SlotTable:
             "ReturnValues": "ALL_NEW",
         }
         try:
-            return _pool(self._update_item("The queue could not be joined", arguments))
+            return _pool(self._updated("The queue could not be joined", **arguments) or {})
         except SlotTableRefused:
             # The item was deleted (or never made): there is no map to join yet.
             self.ensure_pool()
-            return _pool(self._update_item("The queue could not be joined", arguments))
-
-    def _update_item(self, message: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """One unconditional UpdateItem, and the item it left."""
-        try:
-            response = self._client.update_item(TableName=self._table, Key=self._key, **arguments)
-        except (ClientError, BotoCoreError) as error:
-            raise self._translated(error, message) from None
-        return dict(response.get("Attributes", {}))
+            return _pool(self._updated("The queue could not be joined", **arguments) or {})
 
     def leave(self, holder: str) -> None:
         self._update(
