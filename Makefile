@@ -77,16 +77,16 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium
 	$(PY) -m pytest
 
 bench: $(VENV_STAMP)
-	$(PY) -m workflow.standins.bench
-	$(PY) -m workflow.cold_start
+	$(PY) -m workflow.measure.standins_bench
+	$(PY) -m workflow.measure.cold_start
 
 # An evaluation, not a test: it prints rates and writes out/eval-prompts.png.
 API ?=
 eval-prompts: $(VENV_STAMP)
-	$(PY) -m workflow.eval_prompts $(if $(API),--api "$(API)")
+	$(PY) -m workflow.measure.eval_prompts $(if $(API),--api "$(API)")
 
 loadtest: $(VENV_STAMP)
-	$(PY) -m workflow.loadtest --chart out/loadtest.png
+	$(PY) -m workflow.measure.loadtest --chart out/loadtest.png
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)
@@ -98,25 +98,25 @@ AUTH ?= none
 # ENDPOINT=name also calls the SDXL endpoint directly: an endpoint fault, not a workflow one.
 ENDPOINT ?=
 smoke: $(VENV_STAMP) $(if $(ENDPOINT),$(SAGEMAKER_STAMP))
-	$(PY) -m workflow.smoke "$(URL)" --auth $(AUTH)
-	$(if $(ENDPOINT),$(SAGEMAKER_PY) -m workflow.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)")
+	$(PY) -m workflow.ops.smoke "$(URL)" --auth $(AUTH)
+	$(if $(ENDPOINT),$(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)")
 
 # The original design's way: JumpStartModel(...).deploy() on ml.g5.4xlarge, then one
 # predict; prints the name for CDK_ARGS="-c existingEndpointName=...". About $2.03/hour
 # until you delete it (aws sagemaker delete-endpoint --endpoint-name NAME).
 ENDPOINT_NAME ?=
 endpoint: $(SAGEMAKER_STAMP)
-	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk deploy \
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk deploy \
 	  $(if $(ENDPOINT_NAME),--endpoint-name "$(ENDPOINT_NAME)") --out out/endpoint-check.png
 
 endpoint-check: $(SAGEMAKER_STAMP)
-	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)"
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)"
 
 jumpstart-table: $(SAGEMAKER_STAMP)
-	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.jumpstart_sdk table
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk table
 
 openapi: $(VENV_STAMP)
-	$(PY) -m workflow.openapi --write
+	$(PY) -m workflow.ops.openapi --write
 
 fmt: $(VENV_STAMP)
 	$(VENV)/bin/ruff format .

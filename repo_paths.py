@@ -15,6 +15,8 @@ LAMBDAS_DIR = REPO_ROOT / "lambdas"
 FRONTEND_DIR = REPO_ROOT / "frontend"
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CACHE_DIR = REPO_ROOT / ".cache"
+# The API's document, generated from the contract (`make openapi`) and served by the local API.
+OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
 
 if str(LAMBDAS_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDAS_DIR))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import clear_faults, clear_translations
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow import cli
+from workflow.local import console
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    cli.add_arguments(commands.add_parser("run", help="run one request through the workflow, locally"))
+    console.add_arguments(commands.add_parser("run", help="run one request through the workflow, locally"))
     commands.add_parser(
         "local", help="the whole system on 127.0.0.1: API, page, moto and stand-ins", add_help=False
     )
@@ -23,20 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "preflight":
         import os
 
-        from workflow import preflight
+        from workflow.ops import preflight
 
         return preflight.main(rest, os.environ)
     if args.command == "outputs":
-        from workflow import outputs
+        from workflow.ops import outputs
 
         return outputs.main()
     if args.command == "local":
-        from workflow import serve
+        from workflow.local import serve
 
         return serve.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return cli.run(args)
+    return console.run(args)
 
 
 if __name__ == "__main__":

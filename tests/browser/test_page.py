@@ -222,7 +222,7 @@ def test_generate_runs_as_a_job_showing_its_place_in_the_queue_then_each_stage(p
     import boto3
 
     from text2image.adapters.dynamodb import SlotTable
-    from workflow.local import ENDPOINT_NAME, REGION, TABLE_NAMES
+    from workflow.local.environment import ENDPOINT_NAME, REGION, TABLE_NAMES
 
     # Another run holds the only slot for a few seconds: the job waits, first in line.
     dynamodb = boto3.client(

@@ -15,8 +15,8 @@ from botocore.stub import Stubber
 from cdk.text2image_cdk.regions import COMPREHEND_TOXICITY, SERVICE_REGIONS, TRANSLATE, missing_services
 from cdk.text2image_cdk.settings import DeploySettings
 from tests.infra.stack_fixtures import CONCRETE, synthesize
-from workflow import outputs, preflight
-from workflow.preflight import (
+from workflow.ops import outputs, preflight
+from workflow.ops.preflight import (
     BOOTSTRAP_VERSION_PARAMETER,
     MIN_BOOTSTRAP_VERSION,
     Check,

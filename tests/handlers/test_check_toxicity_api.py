@@ -9,8 +9,8 @@ import re
 import pytest
 
 from repo_paths import FRONTEND_DIR, REPO_ROOT
-from workflow.lambda_dispatch import LocalLambdaContext
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
+from workflow.local.lambda_dispatch import LocalLambdaContext
 
 BENIGN = "a red bicycle leaning on a wall"
 TOXIC = "you are a worthless idiot and I will hurt you"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from workflow.openapi import OPERATIONS, build_openapi
+from workflow.ops.openapi import OPERATIONS, build_openapi
 
 
 @pytest.fixture(scope="module")

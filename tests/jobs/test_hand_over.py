@@ -15,8 +15,9 @@ from tests.jobs.test_jobs import BENIGN, poll_until_done, submit
 from text2image.adapters.dynamodb import SlotTable
 from text2image.adapters.jobs import QUEUE_ITEM, JobTable
 from text2image.domain.jobs import JOB_RUNS, execution_name
-from workflow.api import LocalApi, LocalBackend
-from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
+from workflow.local.api import LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 
 ANOTHER_RUN = "arn:test:another-run"
 # The first in line, another job that came earlier (its place is kept for a job's life).

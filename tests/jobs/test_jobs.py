@@ -12,8 +12,9 @@ from werkzeug.test import Client
 
 from tests.conftest import ANSWER_END, endpoint_answers
 from text2image.adapters.jobs import JobTable
-from workflow.api import LocalApi, LocalBackend
-from workflow.local import TABLE_NAMES, LocalEnvironment
+from workflow.local.api import LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import TABLE_NAMES, LocalEnvironment
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a red bicycle leaning on a wall"
@@ -291,7 +292,7 @@ def test_different_keys_are_different_jobs(api, env):
 
 def test_a_job_waits_for_a_slot_where_a_sync_request_is_refused(api, env):
     from text2image.adapters.dynamodb import SlotTable
-    from workflow.local import ENDPOINT_NAME
+    from workflow.local.environment import ENDPOINT_NAME
 
     # Another run has just taken the only slot and is expected to need 20 s.
     env.configure("AcquireGenerationSlot", EXPECTED_GENERATION_SECONDS="20")

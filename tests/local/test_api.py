@@ -14,9 +14,10 @@ import pytest
 from werkzeug.test import Client
 
 from text2image.contract import OUTCOME_RULES, SDXL_SIZES, execution_input, http_response
-from workflow.api import FRONTEND_DIR, LocalApi, LocalBackend
-from workflow.history import StateRecord
-from workflow.local import RunResult
+from workflow.local.api import FRONTEND_DIR, LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import RunResult
+from workflow.local.history import StateRecord
 
 T0 = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:text2image:"

@@ -14,8 +14,9 @@ from werkzeug.test import Client
 
 from tests.workflow.test_paths import APPROVED_PATH
 from text2image.contract import http_response
-from workflow.api import LocalApi, LocalBackend
-from workflow.local import LocalEnvironment
+from workflow.local.api import LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import inject_fault, install_translation
 
 BENIGN = "a red bicycle leaning on a wall"

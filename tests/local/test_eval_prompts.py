@@ -13,9 +13,10 @@ from PIL import Image
 from werkzeug.test import Client
 
 from text2image.models import PromptVerdict
-from workflow.api import LocalApi, LocalBackend
-from workflow.eval_prompts import Prompt, api_client, chart, evaluate, load_prompts, summarise
-from workflow.local import LocalEnvironment
+from workflow.local.api import LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import LocalEnvironment
+from workflow.measure.eval_prompts import Prompt, api_client, chart, evaluate, load_prompts, summarise
 
 SHORT_ENGLISH = ["a cat", "sunset", "dog", "cyberpunk city", "wood"]
 

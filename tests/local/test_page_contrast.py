@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from workflow.api import FRONTEND_DIR
+from workflow.local.api import FRONTEND_DIR
 
 # (text, background) as the stylesheet combines them.
 PAIRS = [

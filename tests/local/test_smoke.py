@@ -14,9 +14,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from workflow.api import ApiServer, LocalApi, LocalBackend
-from workflow.local import LocalEnvironment
-from workflow.smoke import SmokeClient, api_base, main, region_of, run_checks, standard_checks
+from workflow.local.api import ApiServer, LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.environment import LocalEnvironment
+from workflow.ops.smoke import SmokeClient, api_base, main, region_of, run_checks, standard_checks
 from workflow.standins.admin import inject_fault
 
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -93,7 +94,7 @@ def test_an_image_of_the_wrong_size_is_a_failure(served):
     url, _ = served
     checks = [c for c in standard_checks() if c.name == "approved image"]
     # The same answer, judged against a size it was not asked for.
-    from workflow.smoke import image_problems
+    from workflow.ops.smoke import image_problems
 
     client = SmokeClient(url)
     answer = client.post(checks[0].route, checks[0].body)

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import clear_faults, clear_translations
 
 # One attempt per call: the tests look at what the server answers, not at the SDK's retries.

@@ -1,4 +1,4 @@
-"""The sagemaker SDK path (workflow/jumpstart_sdk.py), up to the network boundary.
+"""The sagemaker SDK path (workflow/ops/jumpstart_sdk.py), up to the network boundary.
 
 The SDK runs in its own venv (.venv-sagemaker, built by `make test`), so the SDK
 cases run it as a subprocess against the session's endpoint stand-in: a real
@@ -20,7 +20,8 @@ from PIL import Image
 
 from cdk.text2image_cdk.jumpstart import SDXL_ARTIFACTS
 from repo_paths import REPO_ROOT
-from workflow.jumpstart_sdk import (
+from workflow.local.environment import LocalEnvironment
+from workflow.ops.jumpstart_sdk import (
     ORIGINAL_DESIGN_REQUEST,
     EndpointAnswerError,
     RegionArtifacts,
@@ -28,7 +29,6 @@ from workflow.jumpstart_sdk import (
     format_table,
     table_differences,
 )
-from workflow.local import LocalEnvironment
 
 SAGEMAKER_PYTHON = REPO_ROOT / ".venv-sagemaker" / "bin" / "python"
 
@@ -142,7 +142,7 @@ def test_the_sdk_is_the_2x_that_still_has_jumpstart_model_and_predictor(standins
 
 def predict_on_the_stand_in(env: LocalEnvironment, *extra: str) -> subprocess.CompletedProcess[str]:
     command = ["predict", "--endpoint-name", "sdxl-notebook", "--runtime-endpoint-url", env.standins_url]
-    return run_in_sdk_venv(["-m", "workflow.jumpstart_sdk", *command, *extra], env)
+    return run_in_sdk_venv(["-m", "workflow.ops.jumpstart_sdk", *command, *extra], env)
 
 
 def test_a_predictor_on_a_session_pointed_at_the_stand_in_returns_a_decodable_image(standins, tmp_path):
@@ -168,7 +168,7 @@ def test_deploy_deploys_on_the_instance_type_then_predicts_and_prints_the_name(s
     script = textwrap.dedent(
         """
         import os
-        from workflow import jumpstart_sdk as sdk
+        from workflow.ops import jumpstart_sdk as sdk
 
         calls = []
 

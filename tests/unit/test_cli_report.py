@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from workflow.cli import report
-from workflow.local import RunResult
+from workflow.local.console import report
+from workflow.local.environment import RunResult
 
 
 def test_a_busy_answer_is_reported_with_when_to_try_again():

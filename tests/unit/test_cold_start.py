@@ -8,7 +8,7 @@ import sys
 
 from repo_paths import LAMBDAS_DIR
 from text2image.catalogue import FUNCTIONS
-from workflow.cold_start import ENVIRONMENT
+from workflow.measure.cold_start import ENVIRONMENT
 
 
 def test_every_catalogue_handler_imports_in_the_benchmarks_environment():

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from text2image.observability import metrics, observed_handler
-from workflow.lambda_dispatch import LocalLambdaContext
+from workflow.local.lambda_dispatch import LocalLambdaContext
 
 # Past Powertools' 100 values of one metric, where it writes whatever it holds.
 INVOCATIONS = 150

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from text2image.domain.jobs import execution_name, new_job_id
-from workflow.lambda_dispatch import Invocation
-from workflow.loadtest import generations_per_job, runs_per_job
+from workflow.local.lambda_dispatch import Invocation
+from workflow.measure.loadtest import generations_per_job, runs_per_job
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:execution:text2image-jobs"
 

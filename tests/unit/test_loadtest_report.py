@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.loadtest import Answer, refusal_times
+from workflow.measure.loadtest import Answer, refusal_times
 
 
 def refusal(index: int, seconds: float) -> Answer:

@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
-import workflow.openapi as openapi
+import workflow.ops.openapi as openapi
 from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
@@ -24,8 +24,8 @@ from text2image.contract import (
     http_response,
     invalid_request_body,
 )
-from workflow.api import LocalApi
-from workflow.openapi import OPENAPI_FILE, OPERATIONS, build_openapi, outcome_responses, render
+from workflow.local.api import LocalApi
+from workflow.ops.openapi import OPENAPI_FILE, OPERATIONS, build_openapi, outcome_responses, render
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def response_validator(document: dict[str, Any], path: str, status: int) -> Draf
 
 
 def test_the_committed_document_is_the_generated_one(document: dict[str, Any]) -> None:
-    assert OPENAPI_FILE.read_text() == render(document), "run: python -m workflow.openapi --write"
+    assert OPENAPI_FILE.read_text() == render(document), "run: python -m workflow.ops.openapi --write"
 
 
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:

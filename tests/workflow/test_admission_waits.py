@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import ANSWER_END
 from text2image.adapters.dynamodb import SlotTable
 from text2image.domain.jobs import JOB_RUNS, execution_name, new_job_id
-from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
+from workflow.local.environment import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 
 BENIGN = "a jaguar in the Amazon rainforest"
 HOLDER = "arn:test:holder"

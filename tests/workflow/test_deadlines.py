@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import ANSWER_END, FAILURE_END, endpoint_answers, wait_for_endpoint_answers
 from text2image.errors import GenerationTimedOut
-from workflow.lambda_dispatch import LambdaDispatcher, LocalLambdaContext
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
+from workflow.local.lambda_dispatch import LambdaDispatcher, LocalLambdaContext
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a jaguar in the Amazon rainforest"

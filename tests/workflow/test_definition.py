@@ -10,7 +10,7 @@ from repo_paths import ASL_FILE, REPO_ROOT
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
 from text2image.contract import ApprovedResponse, RejectedResponse
-from workflow.local import asl_substitutions, substitute_placeholders
+from workflow.local.environment import asl_substitutions, substitute_placeholders
 
 DEFINITION = ASL_FILE.read_text()
 

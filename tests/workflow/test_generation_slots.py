@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ANSWER_END, FAILURE_END, endpoint_answers, wait_for_endpoint_answers
 from text2image.adapters.dynamodb import SlotTable
-from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
+from workflow.local.environment import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a jaguar in the Amazon rainforest"

@@ -27,8 +27,8 @@ from text2image.domain.idempotency import (
     scoped_key_id,
 )
 from text2image.tables import IDEMPOTENCY_KEYS
-from workflow.loadtest import generations_per_key
-from workflow.local import TABLE_NAMES, LocalEnvironment, RunResult
+from workflow.local.environment import TABLE_NAMES, LocalEnvironment, RunResult
+from workflow.measure.loadtest import generations_per_key
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a jaguar in the Amazon rainforest"

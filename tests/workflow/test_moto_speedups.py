@@ -1,4 +1,4 @@
-"""The speed-ups of moto (`workflow.moto_speedups`) cache work, never change what an
+"""The speed-ups of moto (`workflow.local.moto_speedups`) cache work, never change what an
 execution does: each run still gets its own program, its own data and its own answer.
 How fast they make a burst is printed by `make loadtest`, never asserted here."""
 
@@ -18,9 +18,9 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-from workflow import moto_speedups
-from workflow.local import ROLE_ARN, LocalEnvironment
-from workflow.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS, ExecutionEnds
+from workflow.local import moto_speedups
+from workflow.local.environment import ROLE_ARN, LocalEnvironment
+from workflow.local.moto_speedups import ENGINE_LAMBDA_CONNECTIONS, EXECUTION_ENDS, ExecutionEnds
 
 RUNS = 5
 

@@ -15,7 +15,7 @@ from repo_paths import LAMBDAS_DIR
 from tests.workflow.test_generation_slots import slot_table
 from text2image.catalogue import FUNCTIONS
 from text2image.observability import BUSY_REFUSALS_METRIC, QUEUE_DEPTH_METRIC, SLOT_WAIT_METRIC
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
 
 BENIGN = "a red bicycle leaning on a wall"
 TOXIC = "you are a worthless idiot and I will hurt you"

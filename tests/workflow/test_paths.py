@@ -9,7 +9,7 @@ import requests
 from PIL import Image
 
 from tests.conftest import ANSWER_END, FAILURE_END
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a jaguar in the Amazon rainforest"

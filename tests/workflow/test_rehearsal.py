@@ -12,8 +12,8 @@ import pytest
 from tests.infra.stack_fixtures import CONCRETE, synthesize
 from tests.workflow.test_paths import APPROVED_PATH, BENIGN, TOXIC
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
-from workflow.local import LocalEnvironment
-from workflow.rehearsal import STANDIN_ENDPOINT_NAME, Rehearsal, RehearsalError
+from workflow.local.environment import LocalEnvironment
+from workflow.ops.rehearsal import STANDIN_ENDPOINT_NAME, Rehearsal, RehearsalError
 from workflow.standins.admin import inject_fault
 
 EXISTING_ENDPOINT = "SDXL-From-Notebook"

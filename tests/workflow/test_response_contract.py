@@ -7,7 +7,7 @@ import pytest
 from pydantic import BaseModel
 
 from text2image.contract import ApprovedResponse, RejectedResponse
-from workflow.local import LocalEnvironment
+from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import inject_fault
 
 BENIGN = "a lighthouse on a rocky coast at sunset"

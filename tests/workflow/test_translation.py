@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import ANSWER_END
-from workflow.cli import report
-from workflow.local import LocalEnvironment, RunResult
+from workflow.local.console import report
+from workflow.local.environment import LocalEnvironment, RunResult
 from workflow.standins.admin import inject_fault, install_translation
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original design's own example prompt

@@ -21,31 +21,27 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import BaseModel, computed_field
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from repo_paths import FRONTEND_DIR
+from repo_paths import FRONTEND_DIR, OPENAPI_FILE
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
     execution_input,
-    http_response,
     invalid_request_body,
     response_headers,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
-from text2image.domain.jobs import HAND_OVER_STATUS
-from workflow.history import StateRecord, duration_ms
-from workflow.local import RunResult
+from workflow.local.backend import ApiBackend
 
 # API Gateway's default integration timeout; the state machine's own is 28 s.
 INTEGRATION_TIMEOUT_SECONDS = 29.0
@@ -83,140 +79,6 @@ def validate_body(raw: bytes, schema: Mapping[str, Any]) -> tuple[dict[str, Any]
     if errors:
         return None, "; ".join(_schema_message(error) for error in errors[:3])
     return body, None
-
-
-# --- what the API needs from the local stack --------------------------------------
-
-
-class ExecutionSummary(BaseModel):
-    id: str
-    arn: str
-    status: str
-    # APPROVED, REJECTED, FAILED, TIMED_OUT, ABORTED or RUNNING.
-    outcome: str
-    stage: str | None = None
-    reason_code: str | None = None
-    error: str | None = None
-    http_status: int | None = None
-    started: datetime
-    stopped: datetime | None = None
-
-    @computed_field
-    @property
-    def duration_ms(self) -> float | None:
-        return duration_ms(self.started, self.stopped)
-
-
-class ExecutionDetail(ExecutionSummary):
-    body: dict[str, Any] | None = None
-    states: list[StateRecord] = []
-
-
-class ApiBackend(Protocol):
-    def generate(self, body: dict[str, Any], timeout: float) -> tuple[int, dict[str, Any]]: ...
-
-    def invoke_function(self, name: str, event: dict[str, Any]) -> dict[str, Any]: ...
-
-    def executions(self, limit: int) -> list[ExecutionSummary]: ...
-
-    def execution(self, execution_id: str) -> ExecutionDetail | None: ...
-
-    def local_info(self) -> dict[str, str]: ...
-
-    def image_model(self) -> dict[str, str]: ...
-
-
-def _outcome(status: str, body: Mapping[str, Any] | None) -> str:
-    if status == "SUCCEEDED":
-        return str((body or {}).get("status") or "FAILED")
-    if status in {"FAILED", "TIMED_OUT", "ABORTED"}:
-        return status
-    return "RUNNING"
-
-
-class LocalBackend:
-    """The API's view of a running `workflow.local.LocalEnvironment`. Its clients
-    are shared safely between threads, so runs proceed in parallel."""
-
-    def __init__(self, env: Any) -> None:
-        self.env = env
-        # Ended executions never change: describe each once.
-        self._ended: dict[str, ExecutionDetail] = {}
-
-    def generate(self, body: dict[str, Any], timeout: float) -> tuple[int, dict[str, Any]]:
-        arn = self.env.start_execution(body)
-        try:
-            # The answer needs no state history; the inspection routes read it when asked.
-            result = self.env.wait(arn, timeout=timeout, history=False)
-        except TimeoutError:
-            # As API Gateway does when the integration does not answer in time.
-            return http_response("TIMED_OUT", execution_id=arn)
-        return result.http_status, dict(result.body)
-
-    def invoke_function(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
-        payload, function_error = self.env.dispatcher.invoke(name, json.dumps(event))
-        answer = json.loads(payload)
-        if function_error:
-            # API Gateway's answer when a proxy integration's function fails.
-            return {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
-        return answer
-
-    def executions(self, limit: int) -> list[ExecutionSummary]:
-        return [self._summary(item) for item in self.env.list_executions(limit)]
-
-    def execution(self, execution_id: str) -> ExecutionDetail | None:
-        try:
-            return self._detail(self.env.execution_arn(execution_id))
-        except self.env.sfn.exceptions.ExecutionDoesNotExist:
-            return None
-
-    def local_info(self) -> dict[str, str]:
-        return {
-            "moto_url": self.env.moto_url,
-            "standins_url": self.env.standins_url,
-            "bucket": self.env.bucket,
-            "state_machine_arn": self.env.state_machine_arn,
-        }
-
-    def image_model(self) -> dict[str, str]:
-        return self.env.image_model()
-
-    def _summary(self, item: Mapping[str, Any]) -> ExecutionSummary:
-        if item["status"] == "RUNNING":
-            return ExecutionSummary(
-                id=item["name"],
-                arn=item["executionArn"],
-                status="RUNNING",
-                outcome="RUNNING",
-                started=item["startDate"],
-            )
-        return ExecutionSummary(**self._detail(item["executionArn"]).model_dump(exclude={"body", "states"}))
-
-    def _detail(self, arn: str) -> ExecutionDetail:
-        return self._ended.get(arn) or self._record(self.env.describe(arn))
-
-    def _record(self, result: RunResult) -> ExecutionDetail:
-        running = result.status == "RUNNING"
-        # A job's run that handed over to its next run gave no answer: RunJob started the next.
-        handed_over = (result.output or {}).get("status") == HAND_OVER_STATUS
-        body = None if running else (result.output if handed_over else result.body)
-        detail = ExecutionDetail(
-            id=result.execution_arn.rsplit(":", 1)[-1],
-            arn=result.execution_arn,
-            status=result.status,
-            outcome=_outcome(result.status, body),
-            stage=(body or {}).get("stage"),
-            reason_code=(body or {}).get("reason_code"),
-            error=result.error,
-            http_status=None if running or handed_over else result.http_status,
-            started=result.started,
-            stopped=result.stopped,
-            body=body,
-            states=list(result.history),
-        )
-        if not running:
-            self._ended[result.execution_arn] = detail
-        return detail
 
 
 # --- API Gateway's proxy event ----------------------------------------------------
@@ -425,10 +287,8 @@ class LocalApi:
         return api_json_response(200, self.backend.image_model())
 
     def openapi(self, request: Request) -> Response:
-        # Local only, like /api/executions: the deployed API's document is docs/openapi.json.
-        from workflow.openapi import build_openapi
-
-        return api_json_response(200, build_openapi())
+        # Local only, like /api/executions: the checked-in document (a test keeps it current).
+        return Response(OPENAPI_FILE.read_bytes(), 200, content_type="application/json")
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.

@@ -39,9 +39,10 @@ from PIL import Image, ImageDraw
 
 from text2image.adapters.dynamodb import SlotTable
 from text2image.domain.jobs import JOB_LIFE_SECONDS, job_of_execution
-from workflow.api import ApiServer, LocalApi, LocalBackend
-from workflow.cli import console_environment
-from workflow.local import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
+from workflow.local.api import ApiServer, LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.console import console_environment
+from workflow.local.environment import ENDPOINT_NAME, TABLE_NAMES, LocalEnvironment
 from workflow.standins.admin import inject_fault
 
 PROMPT = "a lighthouse on a cliff at dawn, oil painting"

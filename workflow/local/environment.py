@@ -37,9 +37,9 @@ from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
-from workflow.history import StateRecord, state_records
-from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
-from workflow.moto_speedups import EXECUTION_ENDS, speed_up_moto
+from workflow.local.history import StateRecord, state_records
+from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
+from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
 
 REGION = "us-east-1"
 BUCKET = "text2image-local-images"

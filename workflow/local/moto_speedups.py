@@ -10,7 +10,7 @@ the local emulation only, not the product: Step Functions, Lambda and API Gatewa
 on AWS do none of this work in the caller's process.
 
 Each patch is idempotent and applied by `speed_up_moto()` when a
-`workflow.local.LocalEnvironment` starts.
+`workflow.local.environment.LocalEnvironment` starts.
 """
 
 from __future__ import annotations

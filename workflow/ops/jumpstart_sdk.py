@@ -253,7 +253,7 @@ def command_table(args: argparse.Namespace) -> int:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m workflow.jumpstart_sdk", description=__doc__.splitlines()[0]
+        prog="python -m workflow.ops.jumpstart_sdk", description=__doc__.splitlines()[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     deploy_parser = commands.add_parser("deploy", help="deploy JumpStart SDXL 1.0 and call it once")

@@ -49,7 +49,7 @@ def measure(call: Callable[[], object], repeat: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workflow.standins.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m workflow.measure.standins_bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=50, help="calls per text and image API")
     parser.add_argument("--generations", type=int, default=10, help="calls of the endpoint")
     args = parser.parse_args(argv)

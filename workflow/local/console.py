@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from text2image.contract import DEFAULT_SIZE, SDXL_SIZES, GenerateRequest
 from text2image.handlers.common import describe
 from text2image.observability import logger
-from workflow.local import LocalEnvironment, RunResult
+from workflow.local.environment import LocalEnvironment, RunResult
 
 
 @contextmanager

@@ -33,8 +33,8 @@ from text2image.catalogue import ASL_PLACEHOLDER, FUNCTIONS
 from text2image.contract import GenerateRequest
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from text2image.tables import TABLES
-from workflow.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
-from workflow.local import FUNCTION_ENVIRONMENT, REGION, TABLE_NAMES, LocalEnvironment, RunResult
+from workflow.local.environment import FUNCTION_ENVIRONMENT, REGION, TABLE_NAMES, LocalEnvironment, RunResult
+from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
 
 # What the stand-in SDXL endpoint is called when the template creates its own.
 STANDIN_ENDPOINT_NAME = "sdxl-rehearsal"

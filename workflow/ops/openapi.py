@@ -4,7 +4,7 @@ Request bodies are the request models API Gateway validates with
 (`GENERATE_REQUEST_SCHEMA`, `CHECK_TOXICITY_REQUEST_SCHEMA`); the answers of
 `POST /generate` are the rows of `OUTCOME_RULES`; answer bodies are the
 contract's Pydantic models. `docs/openapi.json` is this module's output, and a
-test keeps the two equal: `python -m workflow.openapi --write` refreshes it.
+test keeps the two equal: `python -m workflow.ops.openapi --write` refreshes it.
 The local API serves the same document at `/api/openapi.json`.
 
 A new route is one more `Operation` in `OPERATIONS`; a new outcome row (a 503,
@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from repo_paths import REPO_ROOT
+from repo_paths import OPENAPI_FILE, REPO_ROOT
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -43,7 +43,6 @@ from text2image.contract import (
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
 from text2image.models import PromptVerdict
 
-OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
 # The page and CloudFront reach the API's stage under /api on the site's origin.
@@ -275,7 +274,7 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             "version": API_VERSION,
             "description": (
                 "Stable Diffusion XL behind moderation on both sides. Generated from "
-                "lambdas/text2image/contract.py by workflow/openapi.py; do not edit by hand."
+                "lambdas/text2image/contract.py by workflow/ops/openapi.py; do not edit by hand."
             ),
         },
         "servers": [{"url": SERVER_PATH, "description": "The API stage on the site's own origin"}],

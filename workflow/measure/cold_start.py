@@ -69,7 +69,7 @@ def paired_ratios(code: str, runs: int) -> tuple[list[float], list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workflow.cold_start", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m workflow.measure.cold_start", description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="pairs per handler")
     args = parser.parse_args(argv)
     seconds_to_run(BARE_HANDLER)

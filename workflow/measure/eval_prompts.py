@@ -28,7 +28,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-SETS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "prompts"
+from repo_paths import REPO_ROOT
+
+SETS_DIR = REPO_ROOT / "tests" / "data" / "prompts"
 MANIFEST = "sets.json"
 SHORT_WORDS = 3
 
@@ -118,8 +120,9 @@ def local_api() -> Iterator[Post]:
     """The local API in this process, on a fresh local environment (moto and the stand-ins)."""
     from werkzeug.test import Client
 
-    from workflow.api import LocalApi, LocalBackend
-    from workflow.local import LocalEnvironment
+    from workflow.local.api import LocalApi
+    from workflow.local.backend import LocalBackend
+    from workflow.local.environment import LocalEnvironment
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # The handler's logger and metrics would print a JSON line per prompt (a refused
@@ -304,7 +307,7 @@ def chart(outcomes: Sequence[Outcome], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workflow.eval_prompts", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m workflow.measure.eval_prompts", description=__doc__)
     parser.add_argument(
         "--api", metavar="URL", help="a deployed API's base URL; default: the local stand-ins"
     )

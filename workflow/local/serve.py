@@ -11,8 +11,9 @@ import signal
 import threading
 from types import FrameType
 
-from workflow.api import INTEGRATION_TIMEOUT_SECONDS, ApiServer, LocalApi, LocalBackend
-from workflow.cli import console_environment
+from workflow.local.api import INTEGRATION_TIMEOUT_SECONDS, ApiServer, LocalApi
+from workflow.local.backend import LocalBackend
+from workflow.local.console import console_environment
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:

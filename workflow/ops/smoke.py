@@ -303,7 +303,7 @@ def table(results: Sequence[CheckResult]) -> str:
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m workflow.smoke", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m workflow.ops.smoke", description=__doc__.splitlines()[0])
     parser.add_argument("url", help="the API: the stack's ApiUrl or SiteUrl output, or make local's URL")
     parser.add_argument("--auth", choices=AUTH_MODES, default="none", help="the stack's apiAuth mode")
     parser.add_argument("--api-key", default=os.environ.get("API_KEY"), help="the key's value (apiKey mode)")
