@@ -3,8 +3,10 @@
 Each catalogue handler module is imported in a fresh Python process, in turn with
 a bare handler that imports boto3 and makes two clients (what any handler pays);
 each pair gives one ratio, and the median of the ratios is printed. Pairing keeps
-the ratio meaningful on a machine whose speed drifts. The target, each handler
-at most 1.3x the bare one, is printed beside the figures and never asserted.
+the ratio meaningful on a machine whose speed drifts. The target is each handler
+at most 1.3x the bare one: a median above it is measured again with twice the
+pairs (one slow moment on a noisy machine is not a regression), and a handler
+still above it makes the command exit 1, so a regression fails `make bench`.
 
 The environment is Lambda's (`LAMBDA_TASK_ROOT` set, so the garbage collector is
 paused during the import as it is there: text2image/startup.py) with tracing off;
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from repo_paths import LAMBDAS_DIR
 from text2image.catalogue import FUNCTIONS
@@ -68,22 +71,50 @@ def paired_ratios(code: str, runs: int) -> tuple[list[float], list[float]]:
     return ratios, timings
 
 
-def main(argv: list[str] | None = None) -> int:
+Pairs = tuple[list[float], list[float]]
+Measure = Callable[[str, int], Pairs]
+
+
+def measure_handler(
+    code: str, runs: int, measure: Measure = paired_ratios
+) -> tuple[list[float], list[float]]:
+    """The pairs for one handler; above the target, twice as many more, judged all together."""
+    ratios, timings = measure(code, runs)
+    if statistics.median(ratios) > TARGET_RATIO:
+        more_ratios, more_timings = measure(code, 2 * runs)
+        ratios, timings = ratios + more_ratios, timings + more_timings
+    return ratios, timings
+
+
+def main(argv: list[str] | None = None, measure: Measure = paired_ratios) -> int:
     parser = argparse.ArgumentParser(prog="python -m workflow.measure.cold_start", description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="pairs per handler")
     args = parser.parse_args(argv)
-    seconds_to_run(BARE_HANDLER)
+    if measure is paired_ratios:
+        seconds_to_run(BARE_HANDLER)
     print(
         f"Cold start: import of each handler / a bare handler ({BARE_HANDLER}); median of {args.runs} pairs"
     )
-    print(f"{'function':<22}{'handler s':>10}{'ratio':>8}{'min':>7}{'max':>7}  target <= {TARGET_RATIO}")
+    print(
+        f"{'function':<22}{'handler s':>10}{'ratio':>8}{'min':>7}{'max':>7}{'pairs':>7}"
+        f"  target <= {TARGET_RATIO}"
+    )
+    above = []
     for spec in FUNCTIONS:
         module = spec.handler.rsplit(".", 1)[0]
-        ratios, timings = paired_ratios(f"import {module}", args.runs)
+        ratios, timings = measure_handler(f"import {module}", args.runs, measure)
+        median = statistics.median(ratios)
+        verdict = "ABOVE TARGET" if median > TARGET_RATIO else ""
+        if verdict:
+            above.append(spec.name)
         print(
-            f"{spec.name:<22}{statistics.median(timings):>10.3f}{statistics.median(ratios):>8.2f}"
-            f"{min(ratios):>7.2f}{max(ratios):>7.2f}"
+            f"{spec.name:<22}{statistics.median(timings):>10.3f}{median:>8.2f}"
+            f"{min(ratios):>7.2f}{max(ratios):>7.2f}{len(ratios):>7}  {verdict}"
         )
+    if above:
+        print(f"Cold start above {TARGET_RATIO}x a bare handler: {', '.join(above)}", file=sys.stderr)
+        return 1
+    print(f"Every handler within {TARGET_RATIO}x a bare handler.")
     return 0
 
 
