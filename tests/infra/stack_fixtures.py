@@ -15,6 +15,8 @@ from cdk.text2image_cdk.app import STACK_NAME, build_app
 
 # The configuration most infra tests read: not the defaults, to prove context flows through.
 CUSTOM: dict[str, Any] = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "maxInstances": 5}
+# minInstances=0: SDXL as an inference component that scales to zero.
+SCALE_TO_ZERO: dict[str, Any] = {"minInstances": 0, "maxInstances": 3}
 
 # No credentials, no default Region from the machine: the synth must not depend on them.
 OFFLINE_ENVIRON: dict[str, str] = {}

@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from tests.infra.stack_fixtures import CUSTOM, SCALE_TO_ZERO, Synth, synthesize
 from tests.infra.test_infra_monitoring import plotted, widget
-
-SCALE_TO_ZERO = {"minInstances": 0, "maxInstances": 3}
 
 
 @pytest.fixture(scope="module")
