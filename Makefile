@@ -125,8 +125,13 @@ fmt: $(VENV_STAMP)
 # The pinned CDK CLI (package.json), offline-friendly: no version check, no
 # notices, no telemetry, no instance-metadata probe. Region and options come
 # from the environment (AWS_REGION, AWS_PROFILE) or `CDK_ARGS="-c key=value"`.
+# jsii's Node banner: the app's jsii runtime prints it before its protocol starts,
+# and jsii's Python side echoes such lines as b'...'. Node 20 (Debian's) is past
+# jsii's support since 2026-10-30, a banner only the END_OF_LIFE variable silences,
+# by major version; a later major reaching its end shows it again.
+JSII_QUIET := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 CDK := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true \
-	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx --no-install cdk --no-notices
+	$(JSII_QUIET) npx --no-install cdk --no-notices
 CDK_ARGS ?=
 TEMPLATE := cdk.out/Text2Image.template.json
 # `cdk deploy` synthesizes with the caller's account (CDK_DEFAULT_ACCOUNT), so lint

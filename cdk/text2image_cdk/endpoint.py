@@ -14,6 +14,19 @@ from .scale_to_zero import ScaleToZeroEndpoint
 VARIANT = "AllTraffic"
 
 
+def sdxl_endpoint_name(stack_name: str, *, scales_to_zero: bool) -> str:
+    """The endpoint's physical name, one per hosting mode: `<stack>-sdxl` with instances,
+    `<stack>-sdxl-ic` with an inference component (minInstances=0).
+
+    Switching modes replaces the endpoint: each mode builds it in its own construct, and an
+    in-place UpdateEndpoint between a config with a model and one hosting components is not
+    something CloudFormation or SageMaker document. A replacement is created before the old
+    endpoint is deleted, and EndpointName is create-only, so one name for both modes would
+    collide and roll the update back. Lower case: IAM matches endpoint ARNs in lower case.
+    """
+    return f"{stack_name}-sdxl{'-ic' if scales_to_zero else ''}".lower()
+
+
 class JumpStartSdxlEndpoint(Construct):
     """A SageMaker endpoint serving JumpStart SDXL 1.0, with target-tracking autoscaling."""
 
@@ -101,10 +114,12 @@ class JumpStartSdxlEndpoint(Construct):
         # minInstances=0: an inference component that can scale to zero instead.
         self.inference_component_name: str | None = None
         self.scale_to_zero: ScaleToZeroEndpoint | None = None
+        physical_name = sdxl_endpoint_name(Stack.of(self).stack_name, scales_to_zero=min_instances == 0)
         if min_instances == 0:
             self.scale_to_zero = ScaleToZeroEndpoint(
                 self,
                 "ScaleToZero",
+                endpoint_name=physical_name,
                 model=model,
                 role=self.role,
                 variant_name=VARIANT,
@@ -132,14 +147,15 @@ class JumpStartSdxlEndpoint(Construct):
                 )
             ],
         )
-        # A fixed lower-case name: IAM matches endpoint ARNs in lower case. A new
-        # config is an in-place update of the endpoint, so the fixed name is no obstacle.
+        # A new config within this mode is an in-place update of the endpoint (UpdateEndpoint),
+        # so the fixed name is no obstacle there.
         self.endpoint = sagemaker.CfnEndpoint(
             self,
             "Endpoint",
-            endpoint_name=f"{Stack.of(self).stack_name}-sdxl".lower(),
+            endpoint_name=physical_name,
             endpoint_config_name=config.attr_endpoint_config_name,
         )
+        # Everything else names the endpoint through this attribute, never by the string.
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
 
         scaling = appscaling.ScalableTarget(

@@ -23,6 +23,11 @@ IMAGE_REPOSITORY = "stabilityai-pytorch-inference"
 IMAGE_TAG = "2.0.1-sgm0.1.0-gpu-py310-cu118-ubuntu20.04-sagemaker"
 MODEL_DATA_KEY = f"stabilityai-infer/prepack/v1.0.1/infer-prepack-{MODEL_ID}.tar.gz"
 
+# The spec's default and supported inference instance types (1.0.0 listed more; 1.0.1 on
+# narrowed them to these). `-c instanceType` must be one of them (settings.py).
+DEFAULT_INSTANCE_TYPE = "ml.g5.4xlarge"
+SUPPORTED_INSTANCE_TYPES: tuple[str, ...] = ("ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.16xlarge")
+
 # The container's environment, exactly the spec's `environment` (JumpStart deploys it so).
 CONTAINER_ENVIRONMENT: dict[str, str] = {
     "ENDPOINT_SERVER_TIMEOUT": "3600",

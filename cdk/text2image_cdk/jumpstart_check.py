@@ -23,7 +23,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .jumpstart import CONTAINER_ENVIRONMENT, MODEL_DATA_KEY, MODEL_ID, SDXL_ARTIFACTS
+from .jumpstart import (
+    CONTAINER_ENVIRONMENT,
+    DEFAULT_INSTANCE_TYPE,
+    MODEL_DATA_KEY,
+    MODEL_ID,
+    SDXL_ARTIFACTS,
+    SUPPORTED_INSTANCE_TYPES,
+)
 
 SPECS_PATH = "package/lib/patterns/gen-ai/aws-model-deployment-sagemaker/jumpstart-models.json"
 
@@ -49,6 +56,10 @@ def differences(spec: dict[str, Any]) -> Iterator[str]:
     environment = {name: str(value) for name, value in spec["environment"].items()}
     if environment != CONTAINER_ENVIRONMENT:
         yield f"environment {environment} != {CONTAINER_ENVIRONMENT}"
+    if spec.get("defaultInstanceType") != DEFAULT_INSTANCE_TYPE:
+        yield f"default instance type {spec.get('defaultInstanceType')!r} != {DEFAULT_INSTANCE_TYPE!r}"
+    if sorted(spec.get("instanceTypes", [])) != sorted(SUPPORTED_INSTANCE_TYPES):
+        yield f"instance types {spec.get('instanceTypes')} != {list(SUPPORTED_INSTANCE_TYPES)}"
 
 
 def check(specs: dict[str, Any]) -> dict[str, list[str]]:

@@ -66,6 +66,13 @@ BUSY_RESPONSES_METRIC = "BusyResponses"
 INVALID_REQUESTS_METRIC = "InvalidRequestRuns"
 WORKFLOW_ERRORS_METRIC = "WorkflowErrors"
 SAGEMAKER_ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
+# An endpoint that hosts inference components reports each component's utilisation here,
+# normalised to 0-100 % of what the component reserved (SageMaker guide, "Monitor with CloudWatch").
+SAGEMAKER_INFERENCE_COMPONENT_NAMESPACE = "/aws/sagemaker/InferenceComponents"
+INFERENCE_COMPONENT_GPU_METRICS: tuple[str, ...] = (
+    "GPUUtilizationNormalized",
+    "GPUMemoryUtilizationNormalized",
+)
 
 
 RUN_JOB_FUNCTION = "RunJob"
@@ -424,7 +431,22 @@ class Monitoring(Construct):
                     dimensions={"InferenceComponentName": inference_component_name},
                 )
             )
-        gpu_namespace = SAGEMAKER_ENDPOINT_NAMESPACE
+        if inference_component_name:
+            gpu = [
+                self.endpoint_metric(
+                    endpoint_name,
+                    metric_name,
+                    "Average",
+                    SAGEMAKER_INFERENCE_COMPONENT_NAMESPACE,
+                    dimensions={"InferenceComponentName": inference_component_name},
+                )
+                for metric_name in INFERENCE_COMPONENT_GPU_METRICS
+            ]
+        else:
+            gpu = [
+                self.endpoint_metric(endpoint_name, metric_name, "Average", SAGEMAKER_ENDPOINT_NAMESPACE)
+                for metric_name in ("GPUUtilization", "GPUMemoryUtilization")
+            ]
         self.dashboard.add_widgets(
             graph(
                 "Requests by route and HTTP status",
@@ -475,13 +497,7 @@ class Monitoring(Construct):
                 endpoint,
                 right=[self.endpoint_metric(endpoint_name, "ModelLatency", "p95")],
             ),
-            graph(
-                "SDXL endpoint: GPU utilisation (%)",
-                [
-                    self.endpoint_metric(endpoint_name, "GPUUtilization", "Average", gpu_namespace),
-                    self.endpoint_metric(endpoint_name, "GPUMemoryUtilization", "Average", gpu_namespace),
-                ],
-            ),
+            graph("SDXL endpoint: GPU utilisation (%)", gpu),
         )
         self.dashboard.add_widgets(
             graph(

@@ -15,7 +15,7 @@ Application Auto Scaling target with a minimum of 0.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -38,6 +38,7 @@ class ScaleToZeroEndpoint(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        endpoint_name: str,
         model: sagemaker.CfnModel,
         role: iam.IRole,
         variant_name: str,
@@ -46,7 +47,6 @@ class ScaleToZeroEndpoint(Construct):
         invocations_per_instance: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack_name = Stack.of(self).stack_name.lower()
         config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
@@ -70,15 +70,18 @@ class ScaleToZeroEndpoint(Construct):
         self.endpoint = sagemaker.CfnEndpoint(
             self,
             "Endpoint",
-            endpoint_name=f"{stack_name}-sdxl",
+            endpoint_name=endpoint_name,
             endpoint_config_name=config.attr_endpoint_config_name,
         )
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         # A fixed name: the functions' environment, the scaling target and the IAM grant use it.
-        self.inference_component_name = f"{stack_name}-sdxl-component"
+        self.inference_component_name = f"{endpoint_name}-component"
         self.component = sagemaker.CfnInferenceComponent(
             self,
-            "Component",
+            # Not "Component": that one hosted SDXL on the endpoint as it was named before
+            # (<stack>-sdxl). No property of a component is create-only, so CloudFormation would
+            # try to update it onto the renamed endpoint; a new id creates a new one there instead.
+            "SdxlComponent",
             inference_component_name=self.inference_component_name,
             endpoint_name=self.endpoint_name,
             variant_name=variant_name,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from constructs import Node
 
 from .capacity import stage_throttle
+from .jumpstart import DEFAULT_INSTANCE_TYPE, SUPPORTED_INSTANCE_TYPES
 
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
@@ -32,7 +33,7 @@ class DeploySettings:
     account: str | None = None
     # SDXL endpoint: created here unless an existing one is named.
     existing_endpoint_name: str | None = None
-    instance_type: str = "ml.g5.4xlarge"
+    instance_type: str = DEFAULT_INSTANCE_TYPE
     min_instances: int = 1
     max_instances: int = 2
     # Target for SageMakerVariantInvocationsPerInstance (per minute). One A10G
@@ -134,6 +135,14 @@ class DeploySettings:
             translate_prompts = str(translate_prompts).lower() == "true"
         else:
             raise SettingsError(f"context translatePrompts must be true or false, got {translate_prompts!r}")
+        instance_type = str(get("instanceType") or cls.instance_type)
+        if instance_type not in SUPPORTED_INSTANCE_TYPES:
+            # Another type may lack the GPU or memory SDXL needs; SageMaker would only find out at
+            # deploy, after minutes of loading the weights.
+            raise SettingsError(
+                f"context instanceType {instance_type!r} is not one the JumpStart SDXL 1.0 model "
+                f"supports; choose one of {list(SUPPORTED_INSTANCE_TYPES)}"
+            )
         # 0 hosts SDXL as an inference component that scales to zero when idle.
         min_instances = integer("minInstances", cls.min_instances, minimum=0)
         max_instances = integer("maxInstances", cls.max_instances, minimum=1)
@@ -151,7 +160,7 @@ class DeploySettings:
             region=str(region),
             account=get("account") or environ.get("CDK_DEFAULT_ACCOUNT"),
             existing_endpoint_name=get("existingEndpointName"),
-            instance_type=str(get("instanceType") or cls.instance_type),
+            instance_type=instance_type,
             min_instances=min_instances,
             max_instances=max_instances,
             invocations_per_instance=integer("invocationsPerInstance", cls.invocations_per_instance, 1),

@@ -12,7 +12,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from cdk.text2image_cdk.jumpstart import CONTAINER_ENVIRONMENT, MODEL_DATA_KEY, MODEL_ID, SDXL_ARTIFACTS
+from cdk.text2image_cdk.jumpstart import (
+    CONTAINER_ENVIRONMENT,
+    DEFAULT_INSTANCE_TYPE,
+    MODEL_DATA_KEY,
+    MODEL_ID,
+    SDXL_ARTIFACTS,
+    SUPPORTED_INSTANCE_TYPES,
+)
 from cdk.text2image_cdk.jumpstart_check import SPECS_PATH, check, read_specs
 
 
@@ -26,6 +33,8 @@ def spec(version: str, **changes: Any) -> dict[str, Any]:
             {"region": region, "aliases": {"gpu_ecr_uri_1": artifacts.image_uri}}
             for region, artifacts in SDXL_ARTIFACTS.items()
         ],
+        "defaultInstanceType": DEFAULT_INSTANCE_TYPE,
+        "instanceTypes": list(reversed(SUPPORTED_INSTANCE_TYPES)),
         **changes,
     }
 
@@ -57,3 +66,10 @@ def test_a_different_image_key_or_environment_is_named(tmp_path: Path) -> None:
     (found,) = check(read_specs(wheel(tmp_path, {"B": moved}))).values()
     assert len(found) == 3
     assert "model data key" in found[0] and "image 'elsewhere'" in found[1] and "environment" in found[2]
+
+
+def test_a_spec_that_supports_other_instance_types_is_named(tmp_path: Path) -> None:
+    # 1.0.0 listed more types than the versions after it.
+    wider = spec("1.0.0", instanceTypes=[*SUPPORTED_INSTANCE_TYPES, "ml.p4d.24xlarge"])
+    (found,) = check(read_specs(wheel(tmp_path, {"C": wider}))).values()
+    assert len(found) == 1 and "ml.p4d.24xlarge" in found[0]

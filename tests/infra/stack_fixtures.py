@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# As the Makefile's JSII_QUIET: jsii's Node banner would be echoed as b'...' lines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from cdk.text2image_cdk.app import STACK_NAME, build_app
 
 # The configuration most infra tests read: not the defaults, to prove context flows through.
 CUSTOM: dict[str, Any] = {"instanceType": "ml.g5.8xlarge", "minInstances": 2, "maxInstances": 5}
+# minInstances=0: SDXL as an inference component that scales to zero.
+SCALE_TO_ZERO: dict[str, Any] = {"minInstances": 0, "maxInstances": 3}
 
 # No credentials, no default Region from the machine: the synth must not depend on them.
 OFFLINE_ENVIRON: dict[str, str] = {}

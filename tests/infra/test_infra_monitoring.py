@@ -16,7 +16,7 @@ from cdk.text2image_cdk.monitoring import (
     AlarmThresholds,
 )
 from repo_paths import ASL_FILE
-from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from tests.infra.stack_fixtures import CUSTOM, SCALE_TO_ZERO, Synth, synthesize
 from text2image import errors
 from text2image.catalogue import FUNCTIONS
 from text2image.contract import OUTCOME_RULES, Decision, Stage
@@ -198,6 +198,19 @@ def test_endpoint_widgets_show_invocations_latency_errors_and_gpu(synth: Synth) 
     assert {"Invocations", "ModelLatency", "Invocation5XXErrors", "GPUUtilization"} <= names
     (gpu,) = [row for row in rows if len(row) > 1 and row[1] == "GPUUtilization"]
     assert gpu[0] == "/aws/sagemaker/Endpoints"
+
+
+def test_with_an_inference_component_the_gpu_panel_reads_the_components_own_utilisation() -> None:
+    """Such an endpoint reports utilisation per component, normalised to what it reserved;
+    the instance-based panel (above) keeps /aws/sagemaker/Endpoints."""
+    zero = synthesize(SCALE_TO_ZERO)
+    _, component = zero.one("AWS::SageMaker::InferenceComponent")
+    name = component["Properties"]["InferenceComponentName"]
+    rows = plotted(widget(zero, "GPU"))
+    assert {row[:4] for row in rows} == {
+        ("/aws/sagemaker/InferenceComponents", metric, "InferenceComponentName", name)
+        for metric in ("GPUUtilizationNormalized", "GPUMemoryUtilizationNormalized")
+    }
 
 
 def test_existing_endpoint_is_monitored_by_its_name() -> None:

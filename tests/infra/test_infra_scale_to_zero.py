@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
+from tests.infra.stack_fixtures import CUSTOM, SCALE_TO_ZERO, Synth, synthesize
 from tests.infra.test_infra_monitoring import plotted, widget
-
-SCALE_TO_ZERO = {"minInstances": 0, "maxInstances": 3}
 
 
 @pytest.fixture(scope="module")
@@ -114,12 +112,13 @@ def test_the_generate_function_invokes_the_component_by_name_and_may_invoke_only
 
 
 def test_the_dashboard_shows_invocations_that_found_no_capacity(zero: Synth, warm: Synth) -> None:
+    component = only(zero, "AWS::SageMaker::InferenceComponent")["InferenceComponentName"]
     rows = plotted(widget(zero, "invocations and errors"))
     assert (
         "AWS/SageMaker",
         "NoCapacityInvocationFailures",
         "InferenceComponentName",
-        "text2image-sdxl-component",
+        component,
     ) in [row[:4] for row in rows]
     assert all(
         "NoCapacityInvocationFailures" not in row for row in plotted(widget(warm, "invocations and errors"))
@@ -131,3 +130,36 @@ def test_min_instances_below_zero_is_refused() -> None:
 
     with pytest.raises(SettingsError, match="minInstances must be at least 0"):
         synthesize({"minInstances": -1})
+
+
+# Resources whose physical name is create-only: CloudFormation replaces one by creating the
+# new resource before deleting the old, so a replacement that keeps the name collides.
+NAMED: dict[str, str] = {
+    "AWS::SageMaker::Endpoint": "EndpointName",
+    "AWS::SageMaker::InferenceComponent": "InferenceComponentName",
+}
+
+
+def physical_names(synth: Synth) -> dict[str, str]:
+    """Physical name -> logical id of every SageMaker resource that is named."""
+    return {
+        resource["Properties"][name_property]: logical_id
+        for resource_type, name_property in NAMED.items()
+        for logical_id, resource in synth.resources(resource_type).items()
+    }
+
+
+@pytest.mark.parametrize("before, after", [("warm", "zero"), ("zero", "warm")])
+def test_switching_min_instances_never_creates_a_resource_under_a_name_the_old_one_still_holds(
+    before: str, after: str, request: pytest.FixtureRequest
+) -> None:
+    """The update that switches modes: a name both templates use must belong to the same
+    logical id (updated in place); a resource under a new logical id needs a new name."""
+    old = physical_names(request.getfixturevalue(before))
+    new = physical_names(request.getfixturevalue(after))
+    assert new and old
+    for name, logical_id in new.items():
+        assert old.get(name, logical_id) == logical_id, (
+            f"{name!r} moves from {old[name]} to {logical_id}: the update would create it while "
+            "the old one still exists"
+        )

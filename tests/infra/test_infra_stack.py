@@ -552,6 +552,19 @@ def test_endpoint_uses_the_configured_instance_type_and_the_regions_jumpstart_ar
     )
 
 
+def test_an_instance_type_the_jumpstart_model_does_not_support_fails_the_synth_listing_those_it_does() -> (
+    None
+):
+    # An A10G like the default's, but a size the SDXL 1.0 spec does not list.
+    with pytest.raises(SettingsError) as refused:
+        synthesize({"instanceType": "ml.g5.2xlarge"})
+    message = str(refused.value)
+    assert "instanceType 'ml.g5.2xlarge'" in message
+    assert "['ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.16xlarge']" in message
+    # A supported size other than the default (CUSTOM's ml.g5.8xlarge) synthesizes: the test above.
+    assert CUSTOM["instanceType"] == "ml.g5.8xlarge"
+
+
 def test_endpoint_scales_on_invocations_per_instance_within_the_configured_bounds(template: Template) -> None:
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalableTarget",
