@@ -11,6 +11,7 @@ from text2image import errors
 from text2image.catalogue import FUNCTIONS
 from text2image.contract import ApprovedResponse, RejectedResponse
 from workflow.local import asl_substitutions, substitute_placeholders
+from workflow.ops.diagram import all_states
 
 DEFINITION = ASL_FILE.read_text()
 
@@ -265,16 +266,6 @@ def test_the_key_states_read_the_key_where_the_request_template_puts_it():
     assert states["ClaimIdempotencyKey"]["Parameters"]["key.$"] == path
     assert states["SettleIdempotencyKey"]["Parameters"]["key.$"] == path
     assert f"1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters" in states["IdempotencyKeyInvalid"]["Cause"]
-
-
-def all_states(states: dict[str, dict]) -> dict[str, dict]:
-    """Every state by name, those inside Map and Parallel states included."""
-    found = dict(states)
-    for state in states.values():
-        nested = [state[key] for key in ("Iterator", "ItemProcessor") if key in state]
-        for machine in [*nested, *state.get("Branches", [])]:
-            found |= all_states(machine["States"])
-    return found
 
 
 def test_the_machine_and_every_state_say_in_a_comment_what_they_decide_or_do():
