@@ -22,7 +22,7 @@ OUT ?= out/image.png
 PORT ?= 8080
 
 .PHONY: help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
-	endpoint endpoint-check jumpstart-table
+	endpoint endpoint-check jumpstart-table graphviz diagram
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -34,6 +34,7 @@ help:
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
+	@echo "make diagram            regenerate docs/workflow.dot, .svg and the states table in docs/workflow.md from the ASL"
 	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey"
 	@echo "make endpoint           deploy JumpStart SDXL 1.0 with the sagemaker SDK (needs AWS credentials)"
 	@echo "make endpoint-check ENDPOINT=...   call an endpoint directly with the design's request"
@@ -69,6 +70,17 @@ chromium:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# The workflow diagram is drawn by Debian's Graphviz; CI needs none, since the
+# tests check the SVG by the DOT hash it carries.
+DOT ?= /usr/bin/dot
+graphviz:
+	@test -x $(DOT) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	  else echo "Graphviz is missing: sudo apt-get install graphviz" >&2; exit 1; fi; }
+
+diagram: $(VENV_STAMP) graphviz
+	$(PY) -m workflow.ops.diagram
 
 run: $(VENV_STAMP)
 	$(PY) -m workflow run "$(PROMPT)" $(if $(NEGATIVE),--negative-prompt "$(NEGATIVE)") $(if $(SEED),--seed $(SEED)) --out "$(OUT)"

@@ -11,6 +11,7 @@ from text2image import errors
 from text2image.catalogue import FUNCTIONS
 from text2image.contract import ApprovedResponse, RejectedResponse
 from workflow.local.environment import asl_substitutions, substitute_placeholders
+from workflow.ops.diagram import all_states
 
 DEFINITION = ASL_FILE.read_text()
 
@@ -265,3 +266,17 @@ def test_the_key_states_read_the_key_where_the_request_template_puts_it():
     assert states["ClaimIdempotencyKey"]["Parameters"]["key.$"] == path
     assert states["SettleIdempotencyKey"]["Parameters"]["key.$"] == path
     assert f"1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters" in states["IdempotencyKeyInvalid"]["Cause"]
+
+
+def test_the_machine_and_every_state_say_in_a_comment_what_they_decide_or_do():
+    """The ASL reads like the design card: a reader needs no handler to follow it."""
+    definition = json.loads(DEFINITION)
+    assert definition["Comment"].strip()
+    states = all_states(definition["States"])
+    uncommented = [name for name, state in states.items() if not state.get("Comment", "").strip()]
+    assert uncommented == [], f"states without a Comment: {uncommented}"
+
+
+def test_a_state_inside_a_map_is_found_by_the_comment_check():
+    definition = {"Inner": {"Type": "Map", "ItemProcessor": {"States": {"Deep": {"Type": "Pass"}}}}}
+    assert set(all_states(definition)) == {"Inner", "Deep"}
