@@ -22,7 +22,7 @@ OUT ?= out/image.png
 PORT ?= 8080
 
 .PHONY: help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
-	endpoint endpoint-check jumpstart-table graphviz diagram
+	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -34,6 +34,7 @@ help:
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
+	@echo "make docs               regenerate the generated parts of docs/: the diagram, the states table, what make deploy creates"
 	@echo "make diagram            regenerate docs/workflow.dot, .svg and the states table in docs/workflow.md from the ASL"
 	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey"
 	@echo "make endpoint           deploy JumpStart SDXL 1.0 with the sagemaker SDK (needs AWS credentials)"
@@ -129,6 +130,12 @@ jumpstart-table: $(SAGEMAKER_STAMP)
 
 openapi: $(VENV_STAMP)
 	$(PY) -m workflow.ops.openapi --write
+
+# docs/deploy.md's list of resources, counted from an offline synth.
+docs-inventory: $(VENV_STAMP)
+	$(PY) -m workflow.ops.inventory --write
+
+docs: diagram docs-inventory openapi
 
 fmt: $(VENV_STAMP)
 	$(VENV)/bin/ruff format .
