@@ -6,7 +6,7 @@ values are JumpStart's spec for
 `model-imagegeneration-stabilityai-stable-diffusion-xl-base-1-0` (inference,
 spec versions 1.0.1 to 1.0.15 agree on every value here). A row for each Region
 the workflow can run in (regions.py). How the table was checked against the
-JumpStart specs that a PyPI package ships, and how to re-check it: README,
+JumpStart specs that a PyPI package ships, and how to re-check it: docs/deploy.md,
 "The JumpStart artifact table".
 """
 
@@ -67,7 +67,7 @@ def _artifacts(region: str) -> JumpStartArtifacts:
     )
 
 
-# A row for every Region the workflow can run in (regions.py; README, "Choosing a Region").
+# A row for every Region the workflow can run in (regions.py; docs/deploy.md, "Choosing a Region").
 SDXL_ARTIFACTS: dict[str, JumpStartArtifacts] = {
     region: _artifacts(region) for region in sorted(WORKFLOW_REGIONS)
 }

@@ -178,12 +178,12 @@ def add_suppressions(stack: Text2ImageStack) -> None:
             api.rest_api,
             "APIG4",
             "A public demo API behind throttling, request validation and moderation on both sides; "
-            "-c apiAuth=iam (or apiKey) switches authorisation on (see README).",
+            "-c apiAuth=iam (or apiKey) switches authorisation on (see docs/deploy.md).",
         )
     acknowledge(
         api.rest_api,
         "COG4",
-        "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see README).",
+        "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see docs/deploy.md).",
     )
     acknowledge(
         api.rest_api,

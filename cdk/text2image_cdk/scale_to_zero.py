@@ -10,7 +10,7 @@ Application Auto Scaling target with a minimum of 0.
   policy adds one copy when `NoCapacityInvocationFailures` (an invocation that
   found no copy) reaches 1; a new instance then boots and loads SDXL, which takes
   minutes. Until then every invocation fails with no capacity, and the sync API
-  answers 503 (see README, "What it costs").
+  answers 503 (see docs/deploy.md, "What it costs").
 """
 
 from __future__ import annotations

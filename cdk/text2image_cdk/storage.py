@@ -15,7 +15,7 @@ def private_bucket(
     object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     **kwargs: object,
 ) -> s3.Bucket:
-    """Private, encrypted, TLS only; emptied and deleted with the stack (see README, teardown)."""
+    """Private, encrypted, TLS only; emptied and deleted with the stack (see docs/deploy.md, "Teardown")."""
     return s3.Bucket(
         scope,
         construct_id,

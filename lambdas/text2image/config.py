@@ -104,7 +104,7 @@ class PromptCheckConfig(FunctionConfig):
 
 
 class GenerationConfig(FunctionConfig):
-    """GenerateImage. The defaults fit well inside API Gateway's 29 s (see README)."""
+    """GenerateImage. The defaults fit well inside API Gateway's 29 s (see docs/workflow.md)."""
 
     ENV = {
         "endpoint_name": "ENDPOINT_NAME",

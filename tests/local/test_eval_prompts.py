@@ -1,6 +1,6 @@
 """`make eval-prompts`: the harness counts what the workflow's own check answers.
 
-The full evaluation is not a test (it prints rates, see README); these tests run
+The full evaluation is not a test (it prints rates, see docs/judgement.md); these tests run
 it on a handful of prompts."""
 
 from __future__ import annotations

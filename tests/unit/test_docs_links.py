@@ -115,3 +115,10 @@ def test_the_readme_starts_with_the_two_commands() -> None:
     top = README.read_text().splitlines()[:8]
     commands = [line.split("#")[0].strip() for line in top if line.startswith("make ")]
     assert commands == ['make run PROMPT="a jaguar in the Amazon rainforest"', "make test"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_no_page_repeats_a_heading_so_every_anchor_names_one_place(page: Path) -> None:
+    slugs = [github_slug(heading) for heading in HEADING.findall(FENCE.sub("", page.read_text()))]
+    repeated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    assert not repeated, f"{page.name} repeats headings {repeated}: a link to one reaches the first only"

@@ -30,7 +30,7 @@ TRAINING_DIR = REPO_ROOT / "tests" / "data" / "toxicity_training"
 TRAINING_FILES = {"harmful.tsv": 1, "benign.tsv": 0}
 MODEL_DIR = CACHE_DIR / "hate-speech-classifier"
 
-# Chosen on the tune split of `make eval-prompts` (README, "Prompt check quality").
+# Chosen on the tune split of `make eval-prompts` (docs/judgement.md).
 SETTINGS = {
     "ngram_range": [1, 2],
     "min_df": 2,

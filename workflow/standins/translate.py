@@ -1,7 +1,7 @@
 """Amazon Translate: TranslateText, without a translation model.
 
 No package on the registries ships a machine-translation model that could run
-here (see README, "Local stand-ins"), so this stand-in translates only what it
+here (see docs/local.md, "The stand-ins"), so this stand-in translates only what it
 has been told: translations installed through `POST /_admin/translations`.
 Every other text is answered as Translate answers a pair it cannot translate,
 `UnsupportedLanguagePairException`, so a local run stays fail-closed instead of
