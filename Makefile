@@ -86,7 +86,7 @@ diagram: $(VENV_STAMP) graphviz
 run: $(VENV_STAMP)
 	$(PY) -m workflow run "$(PROMPT)" $(if $(NEGATIVE),--negative-prompt "$(NEGATIVE)") $(if $(SEED),--seed $(SEED)) --out "$(OUT)"
 
-test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium
+test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium graphviz
 	$(PY) -m pytest
 
 bench: $(VENV_STAMP)

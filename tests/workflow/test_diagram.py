@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-import shutil
 
 import pytest
 
@@ -188,7 +187,6 @@ def test_the_table_replaces_only_what_is_between_the_markers():
         with_table("# A page without markers\n", "| new |\n")
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed (make graphviz)")
 def test_graphviz_draws_every_state_and_the_svg_is_stamped():
     dot = build_dot(DEFINITION)
     svg = render_svg(dot)
