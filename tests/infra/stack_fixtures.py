@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from repo_paths import REPO_ROOT
 
 # As the Makefile's JSII_QUIET: jsii's Node banner would be echoed as b'...' lines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -84,3 +88,13 @@ def _synthesize(context: Mapping[str, Any] | None) -> Synth:
         if entry.is_dir() and entry.name.startswith("asset.")
     ]
     return Synth(template=stack.template, assembly_dir=assembly_dir, asset_dirs=manifest_assets)
+
+
+def make_synth_environment() -> dict[str, str]:
+    """The NAME=value pairs `make synth` puts before the CDK CLI (what the app inherits)."""
+    printed = subprocess.run(
+        ["make", "-n", "-s", "synth"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    (command,) = [line for line in printed.splitlines() if " cdk " in line]
+    words = shlex.split(command)
+    return dict(word.split("=", 1) for word in words[: words.index("npx")])

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from repo_paths import REPO_ROOT
+from tests.infra.stack_fixtures import make_synth_environment
 
 
 def test_an_unsupported_instance_type_fails_synth_with_the_supported_ones_and_no_traceback(
@@ -16,11 +17,10 @@ def test_an_unsupported_instance_type_fails_synth_with_the_supported_ones_and_no
 ) -> None:
     environment = {
         **os.environ,
+        **make_synth_environment(),
         # What the CDK CLI hands the app for `-c instanceType=...`.
         "CDK_CONTEXT_JSON": json.dumps({"instanceType": "ml.g4dn.xlarge"}),
         "CDK_OUTDIR": str(tmp_path),
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
     completed = subprocess.run(
         [sys.executable, "-m", "cdk.app"],

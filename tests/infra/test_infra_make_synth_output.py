@@ -8,21 +8,11 @@ arrives as b'!!...'. The Makefile silences the banner for the Node the team runs
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 
 from repo_paths import REPO_ROOT
-
-
-def make_synth_environment() -> dict[str, str]:
-    """The NAME=value pairs `make synth` puts before the CDK CLI (what the app inherits)."""
-    printed = subprocess.run(
-        ["make", "-n", "-s", "synth"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    (command,) = [line for line in printed.splitlines() if " cdk " in line]
-    words = shlex.split(command)
-    return dict(word.split("=", 1) for word in words[: words.index("npx")])
+from tests.infra.stack_fixtures import make_synth_environment
 
 
 def test_the_app_started_as_make_synth_starts_it_prints_no_bytes_on_stderr() -> None:
