@@ -10,8 +10,12 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from PIL import Image
+from sklearn.datasets import load_sample_images
 
+from tests.standins.figures import BARE_CHEST, IN_A_BIKINI_FROM_BEHIND, IN_BRIEFS, Figure
+from text2image.domain.taxonomy import LEVEL2_PARENTS, MODERATION_CATEGORIES
 from workflow.standins.admin import inject_fault
+from workflow.standins.moderation_taxonomy import PARENTS, TOP_LEVEL, level, moderation_labels
 
 
 def encoded(image: Image.Image, image_format: str = "PNG") -> bytes:
@@ -51,6 +55,144 @@ def test_min_confidence_filters_the_models_own_score(rekognition):
         ]
         == []
     )
+
+
+def names(labels: list[dict]) -> list[tuple[str, str, int]]:
+    return [(label["Name"], label["ParentName"], label["TaxonomyLevel"]) for label in labels]
+
+
+# What NudeNet really finds in each drawn figure, answered in the model-7 taxonomy.
+DETECTED = {
+    "bare chest": (
+        BARE_CHEST,
+        [
+            ("Explicit", "", 1),
+            ("Explicit Nudity", "Explicit", 2),
+            ("Exposed Female Nipple", "Explicit Nudity", 3),
+        ],
+    ),
+    "in a bikini, from behind": (
+        IN_A_BIKINI_FROM_BEHIND,
+        [
+            ("Non-Explicit Nudity of Intimate parts and Kissing", "", 1),
+            ("Non-Explicit Nudity", "Non-Explicit Nudity of Intimate parts and Kissing", 2),
+            ("Partially Exposed Buttocks", "Non-Explicit Nudity", 3),
+        ],
+    ),
+    "in briefs": (
+        IN_BRIEFS,
+        [("Swimwear or Underwear", "", 1), ("Female Swimwear or Underwear", "Swimwear or Underwear", 2)],
+    ),
+}
+
+
+@pytest.mark.parametrize("figure, expected", DETECTED.values(), ids=DETECTED.keys())
+def test_the_body_part_detector_labels_a_drawn_figure_with_its_parents(
+    rekognition, figure: Figure, expected: list[tuple[str, str, int]]
+):
+    labels = rekognition.detect_moderation_labels(Image={"Bytes": encoded(figure.draw())})["ModerationLabels"]
+
+    assert names(labels) == expected
+    # A parent is as confident as its most confident child, as Rekognition answers.
+    assert len({label["Confidence"] for label in labels}) == 1
+    assert 60 <= labels[0]["Confidence"] < 100
+
+
+def test_three_top_level_categories_are_detected_on_drawn_figures_and_none_on_photographs(rekognition):
+    found = set()
+    for figure, _ in DETECTED.values():
+        labels = rekognition.detect_moderation_labels(Image={"Bytes": encoded(figure.draw())})[
+            "ModerationLabels"
+        ]
+        found |= {label["Name"] for label in labels if label["TaxonomyLevel"] == 1}
+    assert found == {"Explicit", "Non-Explicit Nudity of Intimate parts and Kissing", "Swimwear or Underwear"}
+
+    # scikit-learn's two sample photographs (a temple, a flower) have no person in them.
+    for photograph in load_sample_images().images:
+        image = Image.fromarray(photograph)
+        assert (
+            rekognition.detect_moderation_labels(Image={"Bytes": encoded(image, "JPEG")})["ModerationLabels"]
+            == []
+        )
+
+
+def test_min_confidence_leaves_out_each_label_under_it(rekognition):
+    image = encoded(IN_BRIEFS.draw())
+    confidence = rekognition.detect_moderation_labels(Image={"Bytes": image})["ModerationLabels"][0][
+        "Confidence"
+    ]
+
+    assert rekognition.detect_moderation_labels(Image={"Bytes": image}, MinConfidence=confidence)[
+        "ModerationLabels"
+    ]
+    assert (
+        rekognition.detect_moderation_labels(Image={"Bytes": image}, MinConfidence=confidence + 0.5)[
+            "ModerationLabels"
+        ]
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        (
+            "Blood & Gore",
+            [
+                ("Violence", "", 1),
+                ("Graphic Violence", "Violence", 2),
+                ("Blood & Gore", "Graphic Violence", 3),
+            ],
+        ),
+        ("Middle Finger", [("Rude Gestures", "", 1), ("Middle Finger", "Rude Gestures", 2)]),
+        ("Gambling", [("Gambling", "", 1)]),
+    ],
+)
+def test_a_flag_injects_any_model_7_label_with_its_parents(standins, rekognition, label, expected):
+    inject_fault(standins.standins_url, "rekognition", "flag", label=label, confidence=87.5)
+
+    labels = rekognition.detect_moderation_labels(Image={"Bytes": encoded(SCENE)})["ModerationLabels"]
+    assert names(labels) == expected
+    assert {label["Confidence"] for label in labels} == {87.5}
+
+
+def test_an_injected_label_joins_what_the_detector_finds(standins, rekognition):
+    inject_fault(standins.standins_url, "rekognition", "flag", label="Weapons")
+
+    labels = rekognition.detect_moderation_labels(Image={"Bytes": encoded(IN_BRIEFS.draw())})[
+        "ModerationLabels"
+    ]
+    assert {label["Name"] for label in labels if label["TaxonomyLevel"] == 1} == {
+        "Violence",
+        "Swimwear or Underwear",
+    }
+
+
+def test_a_flag_with_a_label_outside_model_7_is_refused(standins):
+    response = requests.post(
+        f"{standins.standins_url}/_admin/faults",
+        json={"service": "rekognition", "kind": "flag", "label": "Suggestive"},  # a model-6 label
+        timeout=10,
+    )
+    assert (response.status_code, response.json()["__type"]) == (400, "InvalidParameterException")
+
+
+def test_labels_are_ordered_by_confidence_parent_first_and_filtered_one_by_one():
+    evidence = {"Exposed Male Nipple": 70.0, "Weapons": 90.0, "Partially Exposed Buttocks": 40.0}
+
+    assert [(label["Name"], label["Confidence"]) for label in moderation_labels(evidence, 50)] == [
+        ("Violence", 90.0),
+        ("Weapons", 90.0),
+        ("Non-Explicit Nudity of Intimate parts and Kissing", 70.0),
+        ("Non-Explicit Nudity", 70.0),
+        ("Exposed Male Nipple", 70.0),
+    ]
+
+
+def test_the_stand_ins_taxonomy_agrees_with_the_one_the_moderation_handler_reads():
+    assert TOP_LEVEL == MODERATION_CATEGORIES
+    second_level = {name: parent for name, parent in PARENTS.items() if level(name) == 2}
+    assert second_level == dict(LEVEL2_PARENTS)
 
 
 def test_a_flagged_image_gets_the_explicit_branch_at_99(standins, rekognition):

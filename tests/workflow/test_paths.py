@@ -9,6 +9,7 @@ import requests
 from PIL import Image
 
 from tests.conftest import ANSWER_END, FAILURE_END
+from text2image.domain.taxonomy import MODERATION_CATEGORIES
 from workflow.local.environment import LocalEnvironment
 from workflow.standins.admin import inject_fault
 
@@ -121,6 +122,26 @@ def test_blocked_categories_are_configurable(env: LocalEnvironment):
 
     assert result.http_status == 200
     assert result.state("ModerateImage").output["image_check"]["labels"]
+
+
+def test_swimwear_blocks_only_where_the_operator_blocks_it(env: LocalEnvironment):
+    inject_fault(env.standins_url, "rekognition", "flag", label="Female Swimwear or Underwear", confidence=90)
+    result = env.run({"prompt": BENIGN})
+    # By default every model-7 category blocks, swimwear included.
+    assert (result.http_status, result.body["stage"]) == (422, "image")
+
+    env.configure(
+        BLOCKED_CATEGORIES=",".join(c for c in MODERATION_CATEGORIES if c != "Swimwear or Underwear")
+    )
+    inject_fault(env.standins_url, "rekognition", "flag", label="Female Swimwear or Underwear", confidence=90)
+    result = env.run({"prompt": BENIGN})
+    assert result.http_status == 200
+    labels = result.state("ModerateImage").output["image_check"]["labels"]
+    assert ("Swimwear or Underwear", None) in [(label["name"], label.get("parent")) for label in labels]
+
+    inject_fault(env.standins_url, "rekognition", "flag", label="Exposed Female Genitalia")
+    result = env.run({"prompt": BENIGN})
+    assert (result.http_status, result.body["reason_code"]) == (422, "UNSAFE_IMAGE")
 
 
 def test_a_throttled_endpoint_is_retried_once_with_backoff_and_then_succeeds(

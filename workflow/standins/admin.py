@@ -6,7 +6,9 @@ A fault applies to the next `count` calls of one service:
 - `error`: the service's internal error (Comprehend, Rekognition) or, for the
   SDXL endpoint, a ModelError (not retried);
 - `slow`: the answer comes `delay_seconds` late;
-- `flag` (Rekognition only): the image is labelled Explicit Nudity at 99 %;
+- `flag` (Rekognition only): the image is labelled `label` (a model-7 label,
+  Explicit Nudity unless told) at `confidence` (99 unless told), with its
+  parents, besides what the stand-in's models find in it;
 - `unavailable` (Translate only): `ServiceUnavailableException` (503).
 
 The Translate stand-in has no model: it answers only the translations
@@ -23,14 +25,28 @@ Service = Literal["comprehend", "rekognition", "sagemaker", "translate"]
 Kind = Literal["throttle", "error", "slow", "flag", "unavailable"]
 SERVICES: tuple[str, ...] = get_args(Service)
 KINDS: tuple[str, ...] = get_args(Kind)
+FLAG_LABEL = "Explicit Nudity"
+FLAG_CONFIDENCE = 99.0
 
 
-def inject_fault(base_url: str, service: str, kind: str, count: int = 1, delay_seconds: float = 0.0) -> None:
-    response = requests.post(
-        f"{base_url}/_admin/faults",
-        json={"service": service, "kind": kind, "count": count, "delay_seconds": delay_seconds},
-        timeout=10,
-    )
+def inject_fault(
+    base_url: str,
+    service: str,
+    kind: str,
+    count: int = 1,
+    delay_seconds: float = 0.0,
+    label: str = FLAG_LABEL,
+    confidence: float = FLAG_CONFIDENCE,
+) -> None:
+    fault: dict[str, object] = {
+        "service": service,
+        "kind": kind,
+        "count": count,
+        "delay_seconds": delay_seconds,
+    }
+    if kind == "flag":
+        fault |= {"label": label, "confidence": confidence}
+    response = requests.post(f"{base_url}/_admin/faults", json=fault, timeout=10)
     response.raise_for_status()
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflow.standins.admin import Kind, Service
+from workflow.standins.admin import FLAG_CONFIDENCE, FLAG_LABEL, Kind, Service
+from workflow.standins.moderation_taxonomy import PARENTS
 from workflow.standins.wire import AwsError
 
 
@@ -16,11 +17,16 @@ class FaultRequest(BaseModel):
     kind: Kind
     count: int = Field(default=1, ge=1, le=1000)
     delay_seconds: float = Field(default=0.0, ge=0.0, le=120.0)
+    # What a `flag` labels the image with: any model-7 label, reported with its parents.
+    label: str = FLAG_LABEL
+    confidence: float = Field(default=FLAG_CONFIDENCE, ge=0.0, le=100.0)
 
     @model_validator(mode="after")
     def _kind_fits_the_service(self) -> FaultRequest:
         if self.kind == "flag" and self.service != "rekognition":
             raise ValueError("only rekognition can flag an image")
+        if self.label not in PARENTS:
+            raise ValueError(f"unknown moderation label {self.label!r}; known: {sorted(PARENTS)}")
         if self.kind == "unavailable" and self.service not in UNAVAILABLE_ERRORS:
             raise ValueError(f"only {sorted(UNAVAILABLE_ERRORS)} can be made unavailable")
         return self
@@ -31,6 +37,8 @@ class Fault:
     kind: str
     remaining: int
     delay_seconds: float
+    label: str = FLAG_LABEL
+    confidence: float = FLAG_CONFIDENCE
 
 
 # What each service answers for an injected throttle or error, as AWS does.
@@ -75,7 +83,7 @@ class FaultBook:
     def add(self, request: FaultRequest) -> None:
         with self._lock:
             self._faults.setdefault(request.service, []).append(
-                Fault(request.kind, request.count, request.delay_seconds)
+                Fault(request.kind, request.count, request.delay_seconds, request.label, request.confidence)
             )
 
     def clear(self) -> None:

@@ -1,50 +1,63 @@
-"""Amazon Rekognition: DetectModerationLabels, from Bytes or from an S3 object."""
+"""Amazon Rekognition: DetectModerationLabels, from Bytes or from an S3 object.
+
+Open-NSFW's score is evidence for Explicit Nudity; each NudeNet class for the
+model-7 label `NUDENET_LABELS` gives it. Labels injected through the admin
+routes are added to what the models find.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from workflow.standins.image_models import NsfwModel
+from workflow.standins.image_models import NsfwModel, NudityDetector
+from workflow.standins.moderation_taxonomy import NUDENET_LABELS, moderation_labels
 from workflow.standins.wire import AwsError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_S3_BYTES = 15 * 1024 * 1024
 MIN_SIDE, MAX_SIDE = 80, 10_000
 MODEL_VERSION = "7.0"
-FLAGGED_SCORE = 0.99
 
 _INVALID_FORMAT = AwsError("InvalidImageFormatException", "Request has invalid image format")
 
 
 class Rekognition:
-    def __init__(self, nsfw: NsfwModel, s3: Any) -> None:
+    def __init__(self, nsfw: NsfwModel, nudity: NudityDetector, s3: Any) -> None:
         self.nsfw = nsfw
+        self.nudity = nudity
         self._s3 = s3
 
-    def detect_moderation_labels(self, request: dict[str, Any], flagged: bool = False) -> dict[str, Any]:
+    def detect_moderation_labels(
+        self, request: dict[str, Any], injected: Mapping[str, float] | None = None
+    ) -> dict[str, Any]:
+        """`injected`: model-7 labels and confidences (0..100) to report as if found."""
         min_confidence = request.get("MinConfidence", 50)
         if not isinstance(min_confidence, int | float) or not 0 <= min_confidence <= 100:
             raise AwsError("InvalidParameterException", "MinConfidence must be a number between 0 and 100.")
         image = self._open(self._image_bytes(request.get("Image")))
-        score = FLAGGED_SCORE if flagged else self.nsfw.score(image)
-        confidence = round(score * 100, 3)
-        labels = []
-        if confidence >= min_confidence:
-            labels = [
-                {"Confidence": confidence, "Name": "Explicit", "ParentName": "", "TaxonomyLevel": 1},
-                {
-                    "Confidence": confidence,
-                    "Name": "Explicit Nudity",
-                    "ParentName": "Explicit",
-                    "TaxonomyLevel": 2,
-                },
-            ]
-        return {"ModerationLabels": labels, "ModerationModelVersion": MODEL_VERSION, "ContentTypes": []}
+        evidence = self.evidence(image)
+        for name, confidence in (injected or {}).items():
+            evidence[name] = max(evidence.get(name, 0.0), confidence)
+        return {
+            "ModerationLabels": moderation_labels(evidence, min_confidence),
+            "ModerationModelVersion": MODEL_VERSION,
+            "ContentTypes": [],
+        }
+
+    def evidence(self, image: Any) -> dict[str, float]:
+        """What the local models see in an image: model-7 labels, confidence 0..100."""
+        found = {"Explicit Nudity": self.nsfw.score(image) * 100}
+        for part, score in self.nudity.detect(image).items():
+            if part in NUDENET_LABELS:
+                label = NUDENET_LABELS[part]
+                found[label] = max(found.get(label, 0.0), score * 100)
+        return found
 
     def _image_bytes(self, image: Any) -> bytes:
         if not isinstance(image, dict) or len(image) != 1 or not ({"Bytes", "S3Object"} & image.keys()):

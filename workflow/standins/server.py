@@ -32,11 +32,12 @@ from workflow.standins.faults import (
     INTERNAL_ERRORS,
     THROTTLE_ERRORS,
     UNAVAILABLE_ERRORS,
+    Fault,
     FaultBook,
     FaultRequest,
 )
 from workflow.standins.generator import ImageGenerator
-from workflow.standins.image_models import NsfwModel
+from workflow.standins.image_models import NsfwModel, NudityDetector
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
 from workflow.standins.text_models import LanguageModel, ToxicityModel
@@ -67,7 +68,7 @@ class StandinApp:
         s3 = boto3.client("s3", endpoint_url=s3_endpoint_url, region_name=region, **credentials)
         self.faults = FaultBook()
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
-        self.rekognition = Rekognition(NsfwModel(), s3)
+        self.rekognition = Rekognition(NsfwModel(), NudityDetector(), s3)
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
@@ -115,11 +116,11 @@ class StandinApp:
     def _error_content_type(request: Request) -> str:
         return "application/json" if request.path.startswith("/endpoints/") else "application/x-amz-json-1.1"
 
-    def _apply_fault(self, service: str) -> bool:
-        """Raise or delay as an injected fault says; True when the image must be flagged."""
+    def _apply_fault(self, service: str) -> Fault | None:
+        """Raise or delay as an injected fault says; the fault when it flags the image."""
         fault = self.faults.take(service)
         if fault is None:
-            return False
+            return None
         if fault.kind == "throttle":
             raise THROTTLE_ERRORS[service]
         if fault.kind == "error":
@@ -128,7 +129,7 @@ class StandinApp:
             raise UNAVAILABLE_ERRORS[service]
         if fault.kind == "slow":
             time.sleep(fault.delay_seconds)
-        return fault.kind == "flag"
+        return fault if fault.kind == "flag" else None
 
     def _aws_json(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
@@ -136,9 +137,10 @@ class StandinApp:
             raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
         service, method = OPERATIONS[target]
         body = parse_json(request.get_data())
-        flagged = self._apply_fault(service)
+        flag = self._apply_fault(service)
         if service == "rekognition":
-            return aws_json_response(self.rekognition.detect_moderation_labels(body, flagged=flagged))
+            injected = {flag.label: flag.confidence} if flag else None
+            return aws_json_response(self.rekognition.detect_moderation_labels(body, injected=injected))
         if service == "translate":
             return aws_json_response(self.translate.translate_text(body))
         return aws_json_response(getattr(self.comprehend, method)(body))
@@ -177,6 +179,7 @@ class StandinApp:
         self.comprehend.toxicity.score(["warm up"])
         self.comprehend.language.detect("warm up the language model")
         self.rekognition.nsfw.warm_up()
+        self.rekognition.nudity.warm_up()
         self.sagemaker.generator.warm_up()
 
 
