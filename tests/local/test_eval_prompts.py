@@ -18,7 +18,8 @@ from workflow.local.backend import LocalBackend
 from workflow.local.environment import LocalEnvironment
 from workflow.measure.eval_prompts import Prompt, api_client, chart, evaluate, load_prompts, summarise
 
-SHORT_ENGLISH = ["a cat", "sunset", "dog", "cyberpunk city", "wood"]
+# The last four were refused as German or "not English" by the detector alone.
+SHORT_ENGLISH = ["a cat", "sunset", "dog", "cyberpunk city", "wood", "a jaguar", "cactus", "anime", "bauhaus"]
 
 HANDFUL = [
     Prompt("a cat", "benign", "check", "handful"),
