@@ -139,7 +139,8 @@ class ChineseGloss:
         if not _HAN.search(word):
             stripped = word.strip()
             return [_Unit(_PUNCTUATION.get(stripped, stripped), "x", "")] if stripped else []
-        if word in _DROPPED:
+        # A measure word outside a count ("你是个白痴", "一" and "隻" cut apart) says nothing in English.
+        if word in _DROPPED or (word in _CLASSIFIERS and (tag == "q" or word not in senses)):
             return []
         if word in _LOCATIVES:
             return [_Unit(_LOCATIVES[word], "f", word)]
@@ -172,7 +173,13 @@ def _longest_pieces(word: str, senses: dict[str, str]) -> list[str]:
     while start < len(word):
         for end in range(min(len(word), start + 8), start, -1):
             piece = word[start:end]
-            if piece in senses or piece in _DROPPED or piece in _LOCATIVES or piece in _OVERRIDES:
+            if (
+                piece in senses
+                or piece in _DROPPED
+                or piece in _LOCATIVES
+                or piece in _OVERRIDES
+                or (piece in _CLASSIFIERS)
+            ):
                 pieces.append(piece)
                 start = end
                 break
@@ -215,7 +222,7 @@ def _place_after_nouns(units: list[_Unit]) -> list[_Unit]:
     while index < len(out):
         if out[index].tag == "place":
             end = index + 1
-            while end < len(out) and out[end].tag.startswith(_NOUN_TAGS):
+            while end < len(out) and out[end].tag.startswith((*_NOUN_TAGS, "m")):
                 end += 1
             if end > index + 1:
                 out[index:end] = [*out[index + 1 : end], out[index]]
@@ -271,8 +278,10 @@ def _first_sense(definitions: list[str]) -> str:
         definition = definition.strip()
         if not definition or _SKIPPED_SENSE.match(definition):
             continue
-        sense = _PARENTHESES.sub(" ", definition.split(";")[0]).strip()
-        sense = sense.removeprefix("to ").strip(" ,")
+        # The first of a list of senses, without notes, and bare: "to kill" → "kill", "a man" → "man".
+        sense = _PARENTHESES.sub(" ", definition.split(";")[0]).split(", ")[0].strip(" ,")
+        for prefix in ("to ", "a ", "an ", "the "):
+            sense = sense.removeprefix(prefix)
         if sense:
             return sense
     return ""
