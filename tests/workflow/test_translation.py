@@ -80,6 +80,9 @@ def test_a_prompt_the_stand_in_cannot_translate_is_refused_not_scored_as_english
     assert result.states[-len(REJECTED_AT_PROMPT) :] == REJECTED_AT_PROMPT
     assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
     assert "could not be translated" in result.body["reason"]
+    # Amazon Translate translates French: the refusal is the local stand-in's, and says so.
+    assert "local Translate stand-in" in result.body["reason"]
+    assert "Amazon Translate does not" not in result.body["reason"]
     assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("fr", None)
     assert env.service_calls("DetectToxicContent") == []
     assert env.service_calls(ENDPOINT) == []
