@@ -39,8 +39,11 @@ function languageName(code) {
 // The English text that was checked (and drawn) instead of what was typed, if it was translated.
 function translationNote(data) {
   const notes = [];
+  // A translator that glosses instead of translating names how in its terminologies.
+  const how = (data.translation_terminologies || []).map((name) => name.replaceAll("_", " ")).join(", ");
+  const by = how ? ` (${how})` : "";
   if (data.translated_prompt) {
-    notes.push(el("p", { class: "translation", text: `Translated from ${languageName(data.prompt_language)}: ${data.translated_prompt}` }));
+    notes.push(el("p", { class: "translation", text: `Translated from ${languageName(data.prompt_language)}${by}: ${data.translated_prompt}` }));
   }
   if (data.translated_negative_prompt) {
     notes.push(el("p", { class: "translation", text: `Negative prompt translated: ${data.translated_negative_prompt}` }));

@@ -171,6 +171,8 @@ class RejectedResponse(DeferredModel):
     # The prompt's detected language, and its English translation when it was translated.
     prompt_language: str | None = None
     translated_prompt: str | None = None
+    # How the translation was made, when the translator said so (see PromptVerdict).
+    translation_terminologies: list[str] = []
     execution_id: str | None = None
 
 
@@ -186,6 +188,8 @@ class ApprovedResponse(DeferredModel):
     # The prompt's detected language, and the English text generated from when it was translated.
     prompt_language: str
     translated_prompt: str | None = None
+    # How the translation was made, when the translator said so (see PromptVerdict).
+    translation_terminologies: list[str] = []
     execution_id: str | None = None
 
 

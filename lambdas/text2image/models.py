@@ -36,6 +36,9 @@ class PromptVerdict(DeferredModel):
     # The English texts that were scored instead of the originals, when translated.
     translated_prompt: str | None = None
     translated_negative_prompt: str | None = None
+    # The terminologies the translator reported applying (none from Amazon Translate, which
+    # is asked for none; the local stand-in names its dictionary gloss).
+    translation_terminologies: list[str] = []
     toxicity: float | None = None
     labels: list[Label] = []
 

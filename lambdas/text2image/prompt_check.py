@@ -8,6 +8,7 @@ from typing import Protocol
 
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
+from text2image.domain.english_words import english_words
 from text2image.domain.prompts import PromptSource, prompt_segments
 from text2image.domain.translation import (
     CHECKED_LANGUAGE,
@@ -55,11 +56,14 @@ def check_prompt(
     prompt_segments(request.prompt, request.negative_prompt)
     english: dict[PromptSource, str] = {"prompt": request.prompt, "negative_prompt": request.negative_prompt}
     translated: dict[PromptSource, str] = {}
+    terminologies: list[str] = []
     prompt_language: LanguageVerdict | None = None
     for source, text in (("prompt", request.prompt), ("negative_prompt", request.negative_prompt)):
         if not text.strip():
             continue
-        verdict = language_verdict(analyzer.detect_languages(text), config.language_confidence)
+        verdict = language_verdict(
+            analyzer.detect_languages(text), config.language_confidence, text, english_words()
+        )
         if source == "prompt":
             prompt_language = verdict
         if verdict.checkable:
@@ -76,6 +80,7 @@ def check_prompt(
             )
             return _refused(verdict, reason, prompt_language)
         english[source] = translated[source] = translation.text
+        terminologies += [name for name in translation.terminologies if name not in terminologies]
         if source == "prompt":
             prompt_language = LanguageVerdict(True, translation.source_language, verdict.score)
 
@@ -100,6 +105,7 @@ def check_prompt(
         prompt_language=prompt_language.language,
         translated_prompt=translated.get("prompt"),
         translated_negative_prompt=translated.get("negative_prompt"),
+        translation_terminologies=terminologies,
         toxicity=toxicity.toxicity,
         labels=toxicity.labels,
     )

@@ -6,6 +6,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from text2image.domain.english_words import english_words
 from text2image.domain.verdicts import LanguageGuess, language_verdict
 from workflow.standins.text_models import LABELS
 
@@ -144,3 +145,25 @@ def test_the_language_of_the_same_text_is_always_the_same(comprehend):
 
 def test_text_without_letters_has_no_language(comprehend):
     assert comprehend.detect_dominant_language(Text="12345 !!!")["Languages"] == []
+
+
+@pytest.mark.parametrize("text", ["a jaguar", "cactus", "anime", "bauhaus", "a cat"])
+def test_short_english_the_detector_misreads_is_checkable_by_its_known_words(comprehend, text):
+    guesses = comprehend.detect_dominant_language(Text=text)["Languages"]
+    verdict = language_verdict(
+        [LanguageGuess(g["LanguageCode"], g["Score"]) for g in guesses], 0.8, text, english_words()
+    )
+
+    assert (verdict.checkable, verdict.language) == (True, "en")
+
+
+@pytest.mark.parametrize(
+    "text", ["eine schwarze Katze", "die Katze", "un chat noir", "czarny kot", "el perro"]
+)
+def test_short_foreign_text_is_not_read_as_english_by_its_words(comprehend, text):
+    guesses = comprehend.detect_dominant_language(Text=text)["Languages"]
+    verdict = language_verdict(
+        [LanguageGuess(g["LanguageCode"], g["Score"]) for g in guesses], 0.8, text, english_words()
+    )
+
+    assert not verdict.checkable

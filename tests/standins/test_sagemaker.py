@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from text2image.config import JUMPSTART_SAMPLERS
+from workflow.standins.wire import AwsError
 
 ENDPOINT = "sdxl-1-0-jumpstart-local"
 
@@ -101,3 +102,11 @@ def test_a_payload_over_6_mb_gets_413(sagemaker):
     with pytest.raises(ClientError) as error:
         invoke(sagemaker, init_image="A" * (6 * 1024 * 1024))
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_a_bound_the_stand_in_chose_is_reported_as_the_stand_ins():
+    from workflow.standins.sagemaker import parse_payload
+
+    with pytest.raises(AwsError) as raised:
+        parse_payload(json.dumps({"text_prompts": [{"text": "a cat"}], "steps": 500}).encode())
+    assert "local SDXL stand-in" in raised.value.message

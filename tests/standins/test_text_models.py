@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from profanity_check import predict_prob
 
-from workflow.standins.text_models import OffensiveLanguageClassifier, ToxicityModel
+from workflow.standins.text_models import LanguageModel, OffensiveLanguageClassifier, ToxicityModel
 
 TEXTS = [
     "a jaguar in the Amazon rainforest",
@@ -101,3 +101,13 @@ def test_a_statement_about_prejudice_is_not_read_as_prejudice(toxicity):
 
     assert about.labels["HATE_SPEECH"] < 0.5
     assert hateful.labels["HATE_SPEECH"] >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("秋天的枫叶", "zh"), ("两只小狗在草地上玩耍", "zh"), ("一隻黑貓坐在窗台上", "zh"), ("黒い猫", "ja")],
+)
+def test_han_text_is_told_chinese_or_japanese_by_its_kana(text, language):
+    # fastText's lite model said Japanese, Walloon, Japanese and English.
+    (guess,) = LanguageModel().detect(text)
+    assert guess.code == language

@@ -3,11 +3,14 @@ protocol, its limits and every error the workflow must handle."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
 from workflow.standins.admin import inject_fault, install_translation
+from workflow.standins.translate import GLOSS_TERMINOLOGY
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"
 JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
@@ -135,3 +138,69 @@ def test_the_admin_route_lists_clears_and_validates_installed_translations(stand
 
     requests.delete(url, timeout=10).raise_for_status()
     assert requests.get(url, timeout=10).json() == []
+
+
+WALKTHROUGH_ZH = "生成一个晴朗的一天"  # "generate a sunny day", the original design's walkthrough prompt
+
+
+def test_chinese_is_glossed_with_cc_cedict_and_the_answer_says_it_is_a_gloss(translate):
+    answer = translate.translate_text(Text=WALKTHROUGH_ZH, SourceLanguageCode="auto", TargetLanguageCode="en")
+
+    assert answer["TranslatedText"] == "generate a sunny and cloudless day"
+    assert answer["SourceLanguageCode"] == "zh"
+    (terminology,) = answer["AppliedTerminologies"]
+    assert terminology["Name"] == GLOSS_TERMINOLOGY
+    assert {"SourceText": "晴朗", "TargetText": "sunny and cloudless"} in terminology["Terms"]
+
+
+def test_the_gloss_names_a_terminology_as_translate_allows_names():
+    assert re.fullmatch(r"([A-Za-z0-9-]_?)+", GLOSS_TERMINOLOGY) and len(GLOSS_TERMINOLOGY) <= 256
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "english"),
+    [
+        ("生成一个亚马逊雨林中的美洲虎图片", "zh", "generate a jaguar picture in Amazon rainforest"),
+        ("生成一個亞馬遜雨林中的美洲虎圖片", "zh-TW", "generate a jaguar picture in Amazon rainforest"),
+        ("森林裡的房子", "zh-TW", "house in forest"),
+        ("一只狗在草地上奔跑", "zh", "a dog on lawn run"),
+        ("画一个裸体的女人", "zh", "draw a naked woman"),
+    ],
+)
+def test_simplified_and_traditional_chinese_read_as_english_prompts(translate, text, source, english):
+    answer = translate.translate_text(Text=text, SourceLanguageCode=source, TargetLanguageCode="en")
+    assert answer["TranslatedText"] == english
+
+
+def test_an_installed_translation_comes_before_the_gloss_and_claims_no_terminology(standins, translate):
+    install_translation(standins.standins_url, "zh", JAGUAR_ZH, JAGUAR_EN)
+
+    answer = translate.translate_text(Text=JAGUAR_ZH, SourceLanguageCode="zh", TargetLanguageCode="en")
+
+    assert answer["TranslatedText"] == JAGUAR_EN
+    assert "AppliedTerminologies" not in answer
+
+
+def test_japanese_sent_as_chinese_is_refused_not_half_glossed(translate):
+    code, _, response = error_of(
+        lambda: translate.translate_text(
+            Text="桜の木の下で眠る猫", SourceLanguageCode="zh", TargetLanguageCode="en"
+        )
+    )
+    assert code == "UnsupportedLanguagePairException"
+    assert "local Translate stand-in" in response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "source"), [(FRENCH, "fr"), ("黒い猫", "ja"), ("eine schwarze Katze", "de")]
+)
+def test_a_language_only_the_stand_in_lacks_is_refused_in_the_stand_ins_name(translate, text, source):
+    code, _, response = error_of(
+        lambda: translate.translate_text(Text=text, SourceLanguageCode=source, TargetLanguageCode="en")
+    )
+    message = response["Error"]["Message"]
+
+    assert code == "UnsupportedLanguagePairException"
+    # Amazon Translate translates every one of these pairs: the limit is the stand-in's.
+    assert "local Translate stand-in" in message
+    assert "Amazon Translate itself supports this pair" in message

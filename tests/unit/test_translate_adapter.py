@@ -45,3 +45,30 @@ def test_every_translate_error_is_untranslatable_with_a_reason_that_names_no_cod
         with pytest.raises(Untranslatable, match=says) as raised:
             AmazonTranslator(client).to_english("un perro", "es")
     assert "Exception" not in str(raised.value)
+
+
+def test_the_terminologies_the_translator_reports_come_back_with_the_translation(client):
+    with Stubber(client) as stub:
+        stub.add_response(
+            "translate_text",
+            {
+                "TranslatedText": "a black cat",
+                "SourceLanguageCode": "zh",
+                "TargetLanguageCode": "en",
+                "AppliedTerminologies": [{"Name": "CC-CEDICT_gloss", "Terms": []}],
+            },
+        )
+        translation = AmazonTranslator(client).to_english("一只黑猫", "zh")
+    assert translation == Translation("a black cat", "zh", ("CC-CEDICT_gloss",))
+
+
+def test_a_refused_pair_quotes_the_translator_and_blames_no_service_by_name(client):
+    said = "Unsupported language pair: fr to en (the local Translate stand-in glosses only Chinese)."
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "translate_text", service_error_code="UnsupportedLanguagePairException", service_message=said
+        )
+        with pytest.raises(Untranslatable) as raised:
+            AmazonTranslator(client).to_english("un chat noir", "fr")
+    assert "local Translate stand-in glosses only Chinese" in str(raised.value)
+    assert "Amazon Translate" not in str(raised.value)

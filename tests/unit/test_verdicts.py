@@ -124,3 +124,35 @@ class TestModerationVerdict:
     def test_an_unknown_label_blocks(self):
         verdict = moderation_verdict([ModerationLabel("Something New", 90.0)], MODERATION_CATEGORIES, 50)
         assert not verdict.safe
+
+
+class TestShortEnglishByItsWords:
+    WORDS = frozenset({"a", "jaguar", "bauhaus", "cactus", "chat"})
+
+    def test_known_english_words_are_checkable_though_the_detector_says_german(self):
+        verdict = language_verdict([LanguageGuess("de", 0.86)], 0.8, "bauhaus", self.WORDS)
+        assert (verdict.checkable, verdict.language) == (True, "en")
+
+    def test_punctuation_and_case_do_not_hide_a_known_word(self):
+        assert language_verdict([LanguageGuess("de", 0.51)], 0.8, "A jaguar!", self.WORDS).checkable
+
+    def test_one_unknown_word_leaves_the_detector_in_charge(self):
+        verdict = language_verdict([LanguageGuess("fr", 0.95)], 0.8, "un chat", self.WORDS)
+        assert (verdict.checkable, verdict.language) == (False, "fr")
+
+    def test_more_than_three_words_are_left_to_the_detector(self):
+        verdict = language_verdict([LanguageGuess("de", 0.9)], 0.8, "a jaguar a cactus", self.WORDS)
+        assert not verdict.checkable
+
+    def test_text_without_a_detected_language_still_fails_closed_without_known_words(self):
+        assert not language_verdict([], 0.8, "xqzv", self.WORDS).checkable
+        assert language_verdict([], 0.8, "cactus", self.WORDS).checkable
+
+
+def test_the_shipped_word_list_holds_short_prompts_but_no_foreign_articles():
+    from text2image.domain.english_words import FOREIGN_FUNCTION_WORDS, english_words
+
+    words = english_words()
+    assert {"a", "jaguar", "bauhaus", "cactus", "anime", "cat"} <= words
+    assert not FOREIGN_FUNCTION_WORDS & words
+    assert {"perro", "katze", "gato", "hund"}.isdisjoint(words)

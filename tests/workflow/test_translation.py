@@ -11,6 +11,7 @@ from tests.conftest import ANSWER_END
 from workflow.local.console import report
 from workflow.local.environment import LocalEnvironment, RunResult
 from workflow.standins.admin import inject_fault, install_translation
+from workflow.standins.translate import GLOSS_TERMINOLOGY
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original design's own example prompt
 JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
@@ -79,6 +80,9 @@ def test_a_prompt_the_stand_in_cannot_translate_is_refused_not_scored_as_english
     assert result.states[-len(REJECTED_AT_PROMPT) :] == REJECTED_AT_PROMPT
     assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
     assert "could not be translated" in result.body["reason"]
+    # Amazon Translate translates French: the refusal is the local stand-in's, and says so.
+    assert "local Translate stand-in" in result.body["reason"]
+    assert "Amazon Translate does not" not in result.body["reason"]
     assert (result.body["prompt_language"], result.body["translated_prompt"]) == ("fr", None)
     assert env.service_calls("DetectToxicContent") == []
     assert env.service_calls(ENDPOINT) == []
@@ -140,3 +144,41 @@ def test_make_run_prints_the_translation_it_checked():
         execution_arn="arn", status="SUCCEEDED", started=datetime.now(UTC), http_status=422, body=body
     )
     assert f"Translated from 'es': {HARMFUL_EN}" in report(result).splitlines()
+
+
+def test_the_walkthrough_prompt_is_glossed_checked_and_drawn_in_english_and_says_it_was_glossed(
+    env: LocalEnvironment,
+):
+    result = env.run({"prompt": "生成一个晴朗的一天", "seed": 7})  # "generate a sunny day"
+
+    assert result.http_status == 200, result.body
+    assert result.body["translated_prompt"] == "generate a sunny and cloudless day"
+    assert result.body["translation_terminologies"] == [GLOSS_TERMINOLOGY]
+    assert (
+        result.state("GenerateImage").input["checked_prompts"]["prompt"] == result.body["translated_prompt"]
+    )
+    assert "Translated from 'zh': generate a sunny and cloudless day" in report(result).splitlines()
+
+
+@pytest.mark.parametrize(
+    "prompt", ["杀死所有的黑人", "画一个裸体的女人"]
+)  # kill all black people; draw a naked woman
+def test_a_harmful_chinese_prompt_is_refused_as_toxic_on_its_gloss_not_for_its_language(
+    env: LocalEnvironment, prompt: str
+):
+    result = env.run({"prompt": prompt})
+
+    assert result.http_status == 422
+    assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "TOXIC_PROMPT")
+    assert result.body["prompt_language"] == "zh" and result.body["translated_prompt"]
+    assert result.body["translation_terminologies"] == [GLOSS_TERMINOLOGY]
+    assert len(env.service_calls("DetectToxicContent")) == 1
+    assert env.service_calls(ENDPOINT) == []
+
+
+def test_an_english_answer_claims_no_terminology(env: LocalEnvironment):
+    result = env.run({"prompt": "a jaguar"})
+
+    assert result.http_status == 200, result.body
+    assert (result.body["prompt_language"], result.body["translation_terminologies"]) == ("en", [])
+    assert env.service_calls(TRANSLATE) == []

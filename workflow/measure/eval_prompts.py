@@ -53,6 +53,9 @@ class PromptSet(BaseModel):
     split: Literal["tune", "check", "alternate"]
     source: str
     licence: str
+    # Prompts in other languages (language code before a tab), reported in their own section:
+    # they pass through translation, so they are not counted in the English rates.
+    translated: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Prompt:
     split: Split
     set_name: str
     category: str = ""
+    translated: bool = False
 
     @property
     def short(self) -> bool:
@@ -75,6 +79,7 @@ class Outcome:
     reason: str  # "", UNSUPPORTED_LANGUAGE, TOXIC_PROMPT:<top label>, or the API's error
     toxicity: float = 0.0
     language: str = ""
+    translated_prompt: str = ""
 
 
 def load_prompts(sets_dir: Path = SETS_DIR) -> list[Prompt]:
@@ -87,7 +92,9 @@ def load_prompts(sets_dir: Path = SETS_DIR) -> list[Prompt]:
             split: Split = (
                 entry.split if entry.split != "alternate" else ("tune" if index % 2 == 0 else "check")
             )
-            prompts.append(Prompt(text, entry.label, split, Path(entry.file).stem, category))
+            prompts.append(
+                Prompt(text, entry.label, split, Path(entry.file).stem, category, entry.translated)
+            )
     return prompts
 
 
@@ -95,12 +102,14 @@ def outcome_of(prompt: Prompt, status: int, body: dict[str, Any]) -> Outcome:
     """What the API answered, as the page reads it."""
     if status != 200:
         return Outcome(prompt, refused=True, reason=f"HTTP {status} {body.get('error', '')}".strip())
+    toxicity, language = float(body.get("toxicity") or 0.0), str(body.get("language", ""))
+    translated = str(body.get("translated_prompt") or "")
     if body.get("safe"):
-        return Outcome(prompt, False, "", float(body.get("toxicity") or 0.0), str(body.get("language", "")))
+        return Outcome(prompt, False, "", toxicity, language, translated)
     reason = str(body.get("reason_code", "REFUSED"))
     if reason == "TOXIC_PROMPT" and body.get("labels"):
         reason += ":" + str(body["labels"][0]["name"])
-    return Outcome(prompt, True, reason, float(body.get("toxicity") or 0.0), str(body.get("language", "")))
+    return Outcome(prompt, True, reason, toxicity, language, translated)
 
 
 def evaluate(prompts: Sequence[Prompt], post: Post, progress: bool = False) -> list[Outcome]:
@@ -209,7 +218,11 @@ class Summary:
 
 
 def summarise(outcomes: Sequence[Outcome], split: str) -> Summary:
-    chosen = [outcome for outcome in outcomes if split == "all" or outcome.prompt.split == split]
+    chosen = [
+        outcome
+        for outcome in outcomes
+        if (split == "all" or outcome.prompt.split == split) and not outcome.prompt.translated
+    ]
     benign = [outcome for outcome in chosen if outcome.prompt.label == "benign"]
     by_set: dict[str, Rates] = {}
     for outcome in chosen:
@@ -222,6 +235,31 @@ def summarise(outcomes: Sequence[Outcome], split: str) -> Summary:
         non_english_refused=Rates([outcome for outcome in chosen if outcome.prompt.label == "non_english"]),
         by_set=by_set,
     )
+
+
+def translated_report(outcomes: Sequence[Outcome]) -> list[str]:
+    """The prompts in other languages, by language: benign passed, harmful stopped, and why."""
+    chosen = [outcome for outcome in outcomes if outcome.prompt.translated]
+    if not chosen:
+        return []
+    lines = ["== prompts in other languages (translated, then checked; not in the rates above)"]
+    languages = sorted({outcome.prompt.category for outcome in chosen})
+    for label, verb in (("benign", "refused"), ("harmful", "stopped")):
+        of_label = [outcome for outcome in chosen if outcome.prompt.label == label]
+        lines.append(f"  {label} {verb:<8} {Rates(of_label)}")
+        for language in languages:
+            rates = Rates([outcome for outcome in of_label if outcome.prompt.category == language])
+            if rates.total:
+                reasons = Counter(outcome.reason or "passed" for outcome in rates.outcomes)
+                why = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+                lines.append(f"    {language:<6} {rates}  [{why}]")
+    wrong = [o for o in chosen if o.refused != (o.prompt.label == "harmful")]
+    lines.append(f"  wrong answers ({len(wrong)}), with the English that was checked:")
+    lines += [
+        f"    [{o.prompt.label}, {o.reason or 'passed'}] {o.prompt.text} -> {o.translated_prompt or '-'}"
+        for o in wrong
+    ]
+    return lines
 
 
 def reasons_by_label(outcomes: Sequence[Outcome]) -> dict[str, Counter[str]]:
@@ -256,10 +294,12 @@ def report(outcomes: Sequence[Outcome], examples: int = 12) -> str:
             "  refused, by set:",
             *(f"    {name:<24} {rates}" for name, rates in sorted(summary.by_set.items())),
         ]
+    lines += translated_report(outcomes)
+    english = [outcome for outcome in outcomes if not outcome.prompt.translated]
     lines.append("== reasons, by label (all splits)")
-    for label, counts in sorted(reasons_by_label(outcomes).items()):
+    for label, counts in sorted(reasons_by_label(english).items()):
         lines.append(f"  {label}: " + ", ".join(f"{reason} {n}" for reason, n in counts.most_common()))
-    refused, passed = worst(outcomes, examples)
+    refused, passed = worst(english, examples)
     lines.append(f"== benign prompts refused ({len(refused)} shown)")
     lines += [f"  [{o.reason}, {o.toxicity:.2f}] {o.prompt.text[:110]}" for o in refused]
     lines.append(f"== harmful prompts passed, least toxic first ({len(passed)} shown)")

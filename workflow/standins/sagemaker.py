@@ -28,7 +28,9 @@ def _number(payload: dict[str, Any], field: str, kind: type, low: float, high: f
     if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
         raise model_error(f"{field} must be {'an integer' if kind is int else 'a number'}")
     if not low <= value <= high:
-        raise model_error(f"{field} must be between {low} and {high}, got {value}")
+        # Only "larger than 256" is documented for the container; the other bounds are this stand-in's.
+        own = "" if field in ("width", "height") and value < low else " (a bound of the local SDXL stand-in)"
+        raise model_error(f"{field} must be between {low} and {high}, got {value}{own}")
     return kind(value)
 
 

@@ -178,6 +178,7 @@ class StandinApp:
         """Load every model now instead of on the first call."""
         self.comprehend.toxicity.score(["warm up"])
         self.comprehend.language.detect("warm up the language model")
+        self.translate.warm_up()
         self.rekognition.nsfw.warm_up()
         self.rekognition.nudity.warm_up()
         self.sagemaker.generator.warm_up()

@@ -24,6 +24,7 @@ with its guesses.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,6 +127,12 @@ class ToxicityModel:
         return ToxicityScores(round(toxicity, 4), {name: round(score, 4) for name, score in labels.items()})
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+# The script rule's fixed score: sure, but not certain (a kanji-only Japanese phrase exists).
+SCRIPT_RULE_SCORE = 0.95
+
+
 @dataclass(frozen=True)
 class DetectedLanguage:
     code: str
@@ -159,8 +166,15 @@ class LanguageModel:
             return self._detector
 
     def detect(self, text: str) -> list[DetectedLanguage]:
-        if not any(char.isalpha() for char in text):
+        letters = [char for char in text if char.isalpha()]
+        if not letters:
             return []
+        # The lite model reads short Han text badly ("秋天的枫叶" Japanese 0.87, "两只小狗在草地上玩耍"
+        # Walloon, "黒い猫" English 0.34); Japanese writes its grammar in kana, Chinese never does.
+        han = sum(bool(_HAN.match(char)) for char in letters)
+        kana = sum(bool(_KANA.match(char)) for char in letters)
+        if (han + kana) * 2 >= len(letters):
+            return [DetectedLanguage("ja" if kana else "zh", SCRIPT_RULE_SCORE)]
         # lid.176 learnt from sentence-cased text (Wikipedia, Tatoeba): an all-lowercase
         # word is unlike what it saw ("a jaguar" German, "fog" Hungarian); "A jaguar" is English.
         guesses = self._model().detect(text[:1].upper() + text[1:], model="lite", k=self.MAX_LANGUAGES)

@@ -1,10 +1,14 @@
-"""Amazon Translate: TranslateText, without a translation model.
+"""Amazon Translate: TranslateText, with a dictionary gloss instead of a model.
 
 No package on the registries ships a machine-translation model that could run
-here (see docs/local.md, "The stand-ins"), so this stand-in translates only what it
-has been told: translations installed through `POST /_admin/translations`.
-Every other text is answered as Translate answers a pair it cannot translate,
-`UnsupportedLanguagePairException`, so a local run stays fail-closed instead of
+here (see docs/local.md, "Translate here is a dictionary gloss"). This stand-in
+answers, in order: a translation installed through `POST /_admin/translations`
+(exactly that text); for Chinese, Simplified or Traditional, a word-by-word
+gloss from CC-CEDICT (`chinese_gloss`), reported in `AppliedTerminologies` under
+`GLOSS_TERMINOLOGY` so that every answer made from it says what it is (Amazon
+Translate reports only terminologies a request names, and the workflow names
+none). Every other text is refused with `UnsupportedLanguagePairException`, its
+message naming this stand-in, so a local run stays fail-closed instead of
 passing an untranslated prompt off as English.
 
 The request is checked as Translate checks it: `Text` at most 10,000 bytes of
@@ -21,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow.standins.chinese_gloss import DICTIONARY_NAME, ChineseGloss, Gloss, NotGlossable
 from workflow.standins.text_models import LanguageModel
 from workflow.standins.wire import AwsError
 
@@ -35,6 +40,10 @@ _TRANSLATE_LANGUAGES = (
     "sl so es es-MX sw sv ta te th tr uk ur uz vi cy"
 )
 LANGUAGE_CODES = frozenset(_TRANSLATE_LANGUAGES.split())
+# The source languages the gloss reads (to English only).
+GLOSSED_LANGUAGES = frozenset({"zh", "zh-TW"})
+# A terminology name as Translate's pattern allows it (letters, digits, hyphens, single underscores).
+GLOSS_TERMINOLOGY = f"{DICTIONARY_NAME}_dictionary_gloss_by_the_local_Translate_stand-in"
 
 
 class InstalledTranslation(BaseModel):
@@ -80,9 +89,15 @@ def _language_code(request: dict[str, Any], field: str) -> str:
 
 
 class Translate:
-    def __init__(self, language: LanguageModel, book: TranslationBook | None = None) -> None:
+    def __init__(
+        self,
+        language: LanguageModel,
+        book: TranslationBook | None = None,
+        chinese: ChineseGloss | None = None,
+    ) -> None:
         self.language = language
         self.book = book or TranslationBook()
+        self.chinese = chinese or ChineseGloss()
 
     def translate_text(self, request: dict[str, Any]) -> dict[str, Any]:
         text = request.get("Text")
@@ -100,18 +115,31 @@ class Translate:
         source = self._detect(text) if requested_source == "auto" else requested_source
         if source not in LANGUAGE_CODES or target not in LANGUAGE_CODES:
             raise self._unsupported(source, target, "Translate does not support one of these languages")
+        answer = {"TranslatedText": text, "SourceLanguageCode": source, "TargetLanguageCode": target}
         if source == target:
-            translated = text
-        else:
-            entry = self.book.find(source, target, text)
-            if entry is None:
-                raise self._unsupported(
-                    source,
-                    target,
-                    "the stand-in has no translation model and none was installed for this text",
-                )
-            translated = entry.translated_text
-        return {"TranslatedText": translated, "SourceLanguageCode": source, "TargetLanguageCode": target}
+            return answer
+        entry = self.book.find(source, target, text)
+        if entry is not None:
+            return answer | {"TranslatedText": entry.translated_text}
+        if source not in GLOSSED_LANGUAGES or target != "en":
+            raise self._unsupported(
+                source,
+                target,
+                "the local Translate stand-in glosses only Chinese to English; Amazon Translate "
+                "itself supports this pair",
+            )
+        try:
+            gloss = self.chinese.gloss(text)
+        except NotGlossable as error:
+            raise self._unsupported(
+                source, target, f"the local Translate stand-in's {DICTIONARY_NAME} gloss failed: {error}"
+            ) from None
+        if not gloss.text:
+            raise self._unsupported(source, target, "the local Translate stand-in's gloss left no words")
+        return answer | {"TranslatedText": gloss.text, "AppliedTerminologies": [_terminology(gloss)]}
+
+    def warm_up(self) -> None:
+        self.chinese.warm_up()
 
     def _detect(self, text: str) -> str:
         guesses = self.language.detect(text)
@@ -119,7 +147,8 @@ class Translate:
         if top is None or top.score < AUTO_MIN_CONFIDENCE:
             error = AwsError(
                 "DetectedLanguageLowConfidenceException",
-                "Amazon Translate could not determine the source language with enough confidence.",
+                "The local Translate stand-in could not determine the source language with enough "
+                "confidence (its detector is the Comprehend stand-in's).",
             )
             if top is not None:
                 error.fields["DetectedLanguageCode"] = top.code
@@ -134,3 +163,11 @@ class Translate:
         )
         error.fields.update({"SourceLanguageCode": source, "TargetLanguageCode": target})
         return error
+
+
+def _terminology(gloss: Gloss) -> dict[str, Any]:
+    """The gloss's words as Translate's `AppliedTerminology`: each source word and its English."""
+    return {
+        "Name": GLOSS_TERMINOLOGY,
+        "Terms": [{"SourceText": term.source, "TargetText": term.target} for term in gloss.terms],
+    }

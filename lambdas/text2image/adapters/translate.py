@@ -10,13 +10,17 @@ from text2image.adapters.errors import THROTTLING_CODES
 from text2image.domain.translation import CHECKED_LANGUAGE, Translation, Untranslatable
 from text2image.observability import logger
 
-# Errors that say this text cannot be translated, however often it is retried.
+# Errors that say this text cannot be translated, however often it is retried. The
+# translator's own message follows: it says which pair and why, and the adapter cannot
+# tell Amazon Translate from a stand-in answering at the same endpoint.
 REFUSALS: dict[str, str] = {
-    "UnsupportedLanguagePairException": "Amazon Translate does not translate this language to English",
+    "UnsupportedLanguagePairException": "the translation service does not translate this language to English",
     "DetectedLanguageLowConfidenceException": "its language could not be told with enough confidence",
     "TextSizeLimitExceededException": "it is too long to translate",
-    "InvalidRequestException": "Amazon Translate refused the text",
+    "InvalidRequestException": "the translation service refused the text",
 }
+# Enough of the service's message to say why; a reason is shown to the user.
+MAX_SERVICE_MESSAGE = 240
 
 
 class AmazonTranslator:
@@ -34,11 +38,16 @@ class AmazonTranslator:
             code = error.response.get("Error", {}).get("Code", "")
             logger.warning("translation failed", extra={"error_code": code, "source": source_language})
             if code in REFUSALS:
-                raise Untranslatable(REFUSALS[code]) from None
+                said = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
+                said = said[:MAX_SERVICE_MESSAGE].rstrip(" .")
+                raise Untranslatable(f"{REFUSALS[code]} ({said})" if said else REFUSALS[code]) from None
             if code in THROTTLING_CODES:
                 raise Untranslatable("the translation service is busy; try again in a moment") from None
             raise Untranslatable("the translation service is unavailable; try again later") from None
         except BotoCoreError as error:
             logger.warning("translation failed", extra={"error_code": type(error).__name__})
             raise Untranslatable("the translation service is unavailable; try again later") from None
-        return Translation(response["TranslatedText"], response["SourceLanguageCode"])
+        # Amazon Translate names a terminology only when the request names it (this one names
+        # none); a translator that glosses instead of translating says so here.
+        terminologies = tuple(item["Name"] for item in response.get("AppliedTerminologies") or [])
+        return Translation(response["TranslatedText"], response["SourceLanguageCode"], terminologies)

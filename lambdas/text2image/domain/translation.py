@@ -15,6 +15,8 @@ DETECT_LANGUAGE = "auto"
 class Translation:
     text: str
     source_language: str
+    # The terminologies the translator reports having applied: how the text was made.
+    terminologies: tuple[str, ...] = ()
 
 
 class Untranslatable(Exception):

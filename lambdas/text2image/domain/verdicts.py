@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from text2image.contract import Label
+from text2image.domain.english_words import words_of
 from text2image.domain.taxonomy import top_level_category
+
+# Up to this many words, a prompt made only of known English words is read as English,
+# whatever the detector says: on one to three words detectors guess ("a jaguar" German,
+# "bauhaus" German 0.86, "cactus", "anime"), Comprehend too.
+SHORT_PROMPT_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -23,23 +29,33 @@ class LanguageVerdict:
     reason: str = ""
 
 
-def language_verdict(guesses: Sequence[LanguageGuess], min_confidence: float) -> LanguageVerdict:
+def language_verdict(
+    guesses: Sequence[LanguageGuess],
+    min_confidence: float,
+    text: str = "",
+    english_words: Set[str] = frozenset(),
+) -> LanguageVerdict:
     """Decide whether text may be scored by an English-only toxicity classifier.
 
     Fail closed. The text is checkable when English is the most likely language,
-    or when no language reaches `min_confidence` and English is still one of the
-    candidates (short prompts are often ambiguous). Text that is confidently
-    another language, or where English is not a candidate at all, is refused:
-    scoring it as English would let it through unread.
+    when no language reaches `min_confidence` and English is still one of the
+    candidates (short prompts are often ambiguous), or when it has at most
+    `SHORT_PROMPT_WORDS` words and every one is in `english_words`: the toxicity
+    check then reads exactly the words it knows. Text that is confidently another
+    language, or where English is not a candidate at all, is refused: scoring it
+    as English would let it through unread.
     """
-    if not guesses:
-        return LanguageVerdict(False, "und", 0.0, "The language of the prompt could not be detected.")
-    top = max(guesses, key=lambda guess: guess.score)
-    if top.code == "en":
+    top = max(guesses, key=lambda guess: guess.score, default=None)
+    if top is not None and top.code == "en":
         return LanguageVerdict(True, "en", top.score)
     english = next((guess for guess in guesses if guess.code == "en"), None)
-    if top.score < min_confidence and english is not None:
+    if top is not None and top.score < min_confidence and english is not None:
         return LanguageVerdict(True, "en", english.score)
+    words = words_of(text)
+    if 0 < len(words) <= SHORT_PROMPT_WORDS and all(word in english_words for word in words):
+        return LanguageVerdict(True, "en", english.score if english else 0.0)
+    if top is None:
+        return LanguageVerdict(False, "und", 0.0, "The language of the prompt could not be detected.")
     return LanguageVerdict(
         False,
         top.code,
