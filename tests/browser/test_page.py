@@ -288,3 +288,30 @@ def test_the_chosen_runs_path_is_drawn_on_the_graph_and_its_detail_comes_into_vi
     note = page.locator("#status-note")
     expect(note).to_be_visible()
     expect(note).to_contain_text("A rejection is an answer, not a failure")
+
+
+def test_a_refused_request_leaves_no_earlier_image_under_the_result(page: Page, stack):
+    image = page.get_by_role("img", name=re.compile("Generated image"))
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+    expect(image).to_be_visible()
+
+    # The prompt check refuses the next prompt: the image above was not drawn from it.
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Check prompt").click()
+    expect(page.locator("#verdict")).to_contain_text("This prompt would be rejected.")
+    expect(image).to_have_count(0)
+    expect(page.locator("#result")).to_be_hidden()
+
+    # Drawing another prompt hides the verdict on the refused one.
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+    expect(image).to_be_visible()
+    expect(page.locator("#verdict")).to_be_hidden()
+
+    # A request the page refuses itself (a bad seed) leaves no earlier image either.
+    page.get_by_label("Seed").fill("-3")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#seed-error")).to_be_visible()
+    expect(image).to_have_count(0)
