@@ -84,7 +84,7 @@ diagram: $(VENV_STAMP) graphviz
 	$(PY) -m workflow.ops.diagram
 
 run: $(VENV_STAMP)
-	$(PY) -m workflow run "$(PROMPT)" $(if $(NEGATIVE),--negative-prompt "$(NEGATIVE)") $(if $(SEED),--seed $(SEED)) --out "$(OUT)"
+	$(PY) -m workflow run "$(PROMPT)" $(if $(NEGATIVE),--negative-prompt "$(NEGATIVE)") $(if $(SEED),--seed $(SEED)) --out "$(OUT)" $(if $(ALL_STATES),--all-states)
 
 test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium graphviz
 	$(PY) -m pytest

@@ -17,6 +17,8 @@ REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CACHE_DIR = REPO_ROOT / ".cache"
 # The API's document, generated from the contract (`make openapi`) and served by the local API.
 OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
+# The workflow's diagram, drawn from the ASL (`make diagram`); the executions page highlights a run on it.
+WORKFLOW_SVG = REPO_ROOT / "docs" / "workflow.svg"
 
 if str(LAMBDAS_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDAS_DIR))

@@ -147,16 +147,27 @@ function errorBlock(problem) {
   return block;
 }
 
+// What the page shows is about the request just made: a refused one leaves no earlier image under "Result".
+function clearResult() {
+  $("result").hidden = true;
+  $("result-body").replaceChildren();
+}
+
 async function checkPrompt() {
   const form = readForm();
-  if (!showProblems(form.problems.filter((p) => p.field === "prompt"))) return;
+  if (!showProblems(form.problems.filter((p) => p.field === "prompt"))) {
+    clearResult();
+    return;
+  }
   setBusy(true);
   showPanel("verdict", "verdict-body", el("p", { role: "status", text: "Checking the prompt…" }));
+  $("verdict").dataset.prompt = form.prompt;
   try {
     const body = { prompt: form.prompt };
     if (form.negative) body.negative_prompt = form.negative;
     const { status, data } = await postJson("api/check-toxicity", body);
     if (status !== 200) {
+      clearResult();
       showPanel("verdict", "verdict-body", errorBlock(failure(status, data)));
       return;
     }
@@ -164,6 +175,7 @@ async function checkPrompt() {
     if (data.safe) {
       children.push(el("p", { class: "notice ok", text: "This prompt passes the check: it can be used to generate an image." }));
     } else {
+      clearResult();
       children.push(
         el("div", { class: "notice rejected" },
           el("p", { class: "notice-title", text: "This prompt would be rejected." }),
@@ -263,7 +275,12 @@ async function runJob(body, onStage) {
 async function generate(event) {
   event.preventDefault();
   const form = readForm();
-  if (!showProblems(form.problems)) return;
+  if (!showProblems(form.problems)) {
+    clearResult();
+    return;
+  }
+  // A verdict on another prompt than the one being drawn would read as this one's.
+  if ($("verdict").dataset.prompt !== form.prompt) $("verdict").hidden = true;
   const body = { prompt: form.prompt, size: form.size };
   if (form.negative) body.negative_prompt = form.negative;
   if (form.seed !== null) body.seed = form.seed;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ANSWER_END
@@ -250,3 +251,67 @@ def test_generate_runs_as_a_job_showing_its_place_in_the_queue_then_each_stage(p
     assert any(line.startswith("POST") and line.endswith("/api/jobs") for line in sent)
     assert any(line.startswith("GET") and "/api/jobs/" in line for line in sent)
     assert not any(line.endswith("/api/generate") for line in sent)
+
+
+def test_the_chosen_runs_path_is_drawn_on_the_graph_and_its_detail_comes_into_view(page: Page, stack):
+    # A long list: the chosen run is the oldest of a dozen, at the bottom of it.
+    chosen = "graph test: you are a worthless idiot and I will hurt you"
+    for prompt in [chosen, *(f"{TOXIC} ({number})" for number in range(11))]:
+        assert (
+            requests.post(f"{stack.url}/api/generate", json={"prompt": prompt}, timeout=60).status_code == 422
+        )
+    page.set_viewport_size({"width": 1100, "height": 700})
+    page.goto(f"{stack.url}/executions.html")
+
+    row = page.locator("#executions-body tr").filter(has_text="graph test: ")
+    expect(row).to_contain_text("REJECTED")
+    expect(row).to_contain_text("prompt (PromptRejected)")
+    row.get_by_role("link", name=re.compile("Details")).click()
+
+    expect(page.get_by_role("heading", name=re.compile("graph test: "))).to_be_in_viewport()
+    expect(row).to_have_attribute("aria-current", "true")
+    graph = page.locator("#graph svg")
+    expect(graph).to_be_visible()
+    states = page.locator("#timeline .state-name strong").all_inner_texts()
+    on_path = graph.locator("g.node.on-path > title").all_text_contents()
+    assert sorted(on_path) == sorted(set(states))
+    assert "GenerateImage" not in on_path
+    expect(graph.locator("g.node.decided > title")).to_have_text("PromptRejected")
+    edges = graph.locator("g.edge.on-path > title").all_text_contents()
+    assert "IsPromptSafe->LeaveGenerationQueue" in edges
+    assert "IsPromptSafe->AcquireGenerationSlot" not in edges
+    # The design card's spine edge into the check is on the path: the run went through grey states only.
+    assert "ReceiveRequest->CheckPromptToxicity" in edges
+    # The path is drawn, not only classed: the blue of the page's accent colour.
+    stroke = graph.locator("g.edge.on-path path").first.evaluate("path => getComputedStyle(path).stroke")
+    assert stroke == "rgb(11, 92, 173)"
+    note = page.locator("#status-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("A rejection is an answer, not a failure")
+
+
+def test_a_refused_request_leaves_no_earlier_image_under_the_result(page: Page, stack):
+    image = page.get_by_role("img", name=re.compile("Generated image"))
+    open_page(page, stack.url)
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+    expect(image).to_be_visible()
+
+    # The prompt check refuses the next prompt: the image above was not drawn from it.
+    page.get_by_label("Prompt", exact=True).fill(TOXIC)
+    page.get_by_role("button", name="Check prompt").click()
+    expect(page.locator("#verdict")).to_contain_text("This prompt would be rejected.")
+    expect(image).to_have_count(0)
+    expect(page.locator("#result")).to_be_hidden()
+
+    # Drawing another prompt hides the verdict on the refused one.
+    page.get_by_label("Prompt", exact=True).fill(BENIGN)
+    page.get_by_role("button", name="Generate").click()
+    expect(image).to_be_visible()
+    expect(page.locator("#verdict")).to_be_hidden()
+
+    # A request the page refuses itself (a bad seed) leaves no earlier image either.
+    page.get_by_label("Seed").fill("-3")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#seed-error")).to_be_visible()
+    expect(image).to_have_count(0)

@@ -59,8 +59,16 @@ class ScriptedEnvironment:
     bucket = "bucket"
     state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:text2image"
 
-    def __init__(self, status: str = "SUCCEEDED", output: dict | None = None, error: str | None = None):
+    def __init__(
+        self,
+        status: str = "SUCCEEDED",
+        output: dict | None = None,
+        error: str | None = None,
+        path: tuple[str, ...] = (),
+    ):
         self.outcome = {"status": status, "output": output, "error": error, "cause": "a fixed cause"}
+        # The states each run passes after CheckPromptToxicity.
+        self.path = path
         self.started: list[dict[str, Any]] = []
         self.ended: dict[str, dict[str, Any]] = {}
         self.sfn = ScriptedSfn()
@@ -69,7 +77,7 @@ class ScriptedEnvironment:
     def start_execution(self, body: dict[str, Any]) -> str:
         self.started.append(body)
         arn = f"{ARN_PREFIX}run-{len(self.started)}"
-        self.ended[arn] = dict(self.outcome)
+        self.ended[arn] = dict(self.outcome) | {"input": body}
         return arn
 
     def execution_arn(self, name: str) -> str:
@@ -89,6 +97,7 @@ class ScriptedEnvironment:
         return RunResult(
             execution_arn=arn,
             status=ended["status"],
+            input=ended["input"],
             output=ended["output"],
             error=ended["error"],
             started=T0,
@@ -105,7 +114,8 @@ class ScriptedEnvironment:
                     ended=T0 + timedelta(milliseconds=250),
                     attempts=2,
                     errors=["ComprehendThrottled"],
-                )
+                ),
+                *(StateRecord(name=name, type="Pass", started=T0) for name in self.path),
             ],
         )
 
@@ -423,6 +433,61 @@ def test_executions_list_newest_first_with_outcome_stage_and_duration():
     assert (first["outcome"], first["stage"], first["reason_code"]) == ("REJECTED", "image", "UNSAFE_IMAGE")
     assert (first["http_status"], first["duration_ms"]) == (422, 1500.0)
     assert "states" not in first
+
+
+@pytest.mark.parametrize(
+    ("status", "output", "error", "path", "decided_by"),
+    [
+        (
+            "SUCCEEDED",
+            APPROVED,
+            None,
+            ("ImageApproved", "ShouldSettleIdempotencyKey", "AnswerGiven"),
+            "ImageApproved",
+        ),
+        (
+            "SUCCEEDED",
+            REJECTED,
+            None,
+            ("ImageRejected", "ShouldSettleIdempotencyKey", "AnswerGiven"),
+            "ImageRejected",
+        ),
+        (
+            "SUCCEEDED",
+            BUSY,
+            None,
+            ("GenerationBusy", "ShouldSettleIdempotencyKey", "AnswerGiven"),
+            "GenerationBusy",
+        ),
+        (
+            "FAILED",
+            None,
+            "GenerationFailed",
+            ("GenerationFailed", "ShouldSettleIdempotencyKey", "RunFailed"),
+            "GenerationFailed",
+        ),
+        ("TIMED_OUT", None, "States.Timeout", ("GenerateImage",), "GenerateImage"),
+    ],
+    ids=["approved", "rejected", "busy", "failed", "timed-out"],
+)
+def test_the_list_tells_runs_apart_by_their_prompt_and_names_the_state_that_decided_each_outcome(
+    status, output, error, path, decided_by
+):
+    client = client_for(ScriptedEnvironment(status, output, error, path))
+    client.post("/api/generate", json={"prompt": "a red bicycle leaning on a wall"})
+    client.post("/api/generate", json={"prompt": "a lighthouse at dusk"})
+
+    listed = client.get("/api/executions").json["executions"]
+
+    assert [item["prompt"] for item in listed] == ["a lighthouse at dusk", "a red bicycle leaning on a wall"]
+    assert {item["decided_by"] for item in listed} == {decided_by}
+
+
+def test_the_workflow_diagram_is_served_for_the_executions_page():
+    response = client_for(ScriptedEnvironment()).get("/api/workflow.svg")
+
+    assert (response.status_code, response.mimetype) == (200, "image/svg+xml")
+    assert b"<title>CheckPromptToxicity</title>" in response.data
 
 
 def test_an_execution_shows_every_state_with_input_output_duration_retries_and_errors():

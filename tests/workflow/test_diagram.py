@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 
@@ -193,3 +194,15 @@ def test_graphviz_draws_every_state_and_the_svg_is_stamped():
     assert svg_drawn_from(svg) == dot_digest(dot)
     for name in all_states(DEFINITION["States"]):
         assert f">{name}</text>" in svg, name
+
+
+def test_the_svg_names_each_state_and_spine_edge_as_the_executions_page_reads_them():
+    # The page finds a state's node by its <title> and tells the card's states by a class.
+    svg = "{http://www.w3.org/2000/svg}"
+    groups = ElementTree.fromstring(SVG_FILE.read_text()).iter(f"{svg}g")
+    classes = {group.findtext(f"{svg}title"): set(group.get("class", "").split()) for group in groups}
+    for name, role in ROLE_OF.items():
+        assert "node" in classes[name], name
+        assert ("emphasised" in classes[name]) is role.emphasised, name
+    assert "spine" in classes["ReceiveRequest->CheckPromptToxicity"]
+    assert "next" in classes["CheckPromptToxicity->IsPromptSafe"]

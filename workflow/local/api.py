@@ -7,8 +7,9 @@ do that; `POST /api/check-toxicity` goes to the same Lambda handler through a
 real API Gateway REST proxy event. The page in `frontend/` is served on the
 same origin, so it calls `/api/...` exactly as it does behind CloudFront.
 
-The inspection routes (`GET /api/executions[/<id>]`) are local only: they are
-the Step Functions console's execution view, read from moto's history.
+The inspection routes (`GET /api/executions[/<id>]`, and `GET /api/workflow.svg`,
+the diagram a run's path is drawn on) are local only: they are the Step Functions
+console's execution view, read from moto's history.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from repo_paths import FRONTEND_DIR, OPENAPI_FILE
+from repo_paths import FRONTEND_DIR, OPENAPI_FILE, WORKFLOW_SVG
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -187,6 +188,7 @@ class LocalApi:
                 Rule("/api/_local", endpoint="local_info", methods=["GET"]),
                 Rule("/api/local-info", endpoint="image_model", methods=["GET"]),
                 Rule("/api/openapi.json", endpoint="openapi", methods=["GET"]),
+                Rule("/api/workflow.svg", endpoint="workflow_diagram", methods=["GET"]),
                 Rule("/api/<path:rest>", endpoint="api_not_found"),
                 Rule("/", endpoint="index", methods=["GET"]),
                 Rule("/<path:path>", endpoint="static", methods=["GET"]),
@@ -203,6 +205,7 @@ class LocalApi:
             "local_info": self.local_info,
             "image_model": self.image_model,
             "openapi": self.openapi,
+            "workflow_diagram": self.workflow_diagram,
             "api_not_found": self.api_not_found,
             "static": self.static,
             "index": lambda request: self.static(request, "index.html"),
@@ -289,6 +292,13 @@ class LocalApi:
     def openapi(self, request: Request) -> Response:
         # Local only, like /api/executions: the checked-in document (a test keeps it current).
         return Response(OPENAPI_FILE.read_bytes(), 200, content_type="application/json")
+
+    def workflow_diagram(self, request: Request) -> Response:
+        # Local only: the diagram `make diagram` draws from the ASL, on which the executions
+        # page highlights a run's path (a test keeps it current).
+        response = Response(WORKFLOW_SVG.read_bytes(), 200, content_type="image/svg+xml")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     def api_not_found(self, request: Request, rest: str) -> Response:
         # API Gateway's answer to a route it does not have.

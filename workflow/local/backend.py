@@ -15,15 +15,22 @@ from text2image.contract import http_response
 from text2image.domain.jobs import HAND_OVER_STATUS
 from workflow.local.environment import RunResult
 from workflow.local.history import StateRecord, duration_ms
+from workflow.local.roles import deciding_state
 
 
 class ExecutionSummary(BaseModel):
     id: str
     arn: str
+    # The request's prompt, from the execution's input: what tells one run from another.
+    prompt: str | None = None
     status: str
     # APPROVED, REJECTED, FAILED, TIMED_OUT, ABORTED or RUNNING.
     outcome: str
+    # The answer's stage (a rejection's `prompt` or `image`).
     stage: str | None = None
+    # The state that set the answer (`ImageApproved`, `PromptRejected`, `GenerationFailed`...),
+    # or the state a run is in while it runs.
+    decided_by: str | None = None
     reason_code: str | None = None
     error: str | None = None
     http_status: int | None = None
@@ -111,14 +118,7 @@ class LocalBackend:
         return self.env.image_model()
 
     def _summary(self, item: Mapping[str, Any]) -> ExecutionSummary:
-        if item["status"] == "RUNNING":
-            return ExecutionSummary(
-                id=item["name"],
-                arn=item["executionArn"],
-                status="RUNNING",
-                outcome="RUNNING",
-                started=item["startDate"],
-            )
+        # A running run is described afresh (its prompt, its state so far); an ended one once.
         return ExecutionSummary(**self._detail(item["executionArn"]).model_dump(exclude={"body", "states"}))
 
     def _detail(self, arn: str) -> ExecutionDetail:
@@ -129,13 +129,16 @@ class LocalBackend:
         # A job's run that handed over to its next run gave no answer: RunJob started the next.
         handed_over = (result.output or {}).get("status") == HAND_OVER_STATUS
         body = None if running else (result.output if handed_over else result.body)
+        prompt = (result.input or {}).get("prompt")
         detail = ExecutionDetail(
             id=result.execution_arn.rsplit(":", 1)[-1],
             arn=result.execution_arn,
+            prompt=prompt if isinstance(prompt, str) else None,
             status=result.status,
             outcome=_outcome(result.status, body),
             stage=(body or {}).get("stage"),
             reason_code=(body or {}).get("reason_code"),
+            decided_by=result.states[-1] if running and result.states else deciding_state(result.states),
             error=result.error,
             http_status=None if running or handed_over else result.http_status,
             started=result.started,

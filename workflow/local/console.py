@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -18,16 +19,39 @@ from text2image.contract import DEFAULT_SIZE, SDXL_SIZES, GenerateRequest
 from text2image.handlers.common import describe
 from text2image.observability import logger
 from workflow.local.environment import LocalEnvironment, RunResult
+from workflow.local.history import StateRecord
+from workflow.local.roles import deciding_state, is_core
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, fragment: str) -> None:
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
+
+
+def quiet_libraries() -> None:
+    """Silence, at their source, the library notices a first run would print that say nothing
+    about the request; every other warning of those libraries still shows."""
+    # With metrics off, Powertools still warns on every call that it has none.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    # diffusers' pipeline imports transformers' image processors, whose default backend needs
+    # torchvision; the tiny pipeline has no image processor to run, so the PIL fallback is moot.
+    logging.getLogger("transformers.utils.import_utils").addFilter(
+        _DropMessage("requires torchvision (not installed)")
+    )
 
 
 @contextmanager
 def console_environment(**kwargs: Any) -> Iterator[LocalEnvironment]:
     """The local environment for someone at a terminal: the handlers' JSON logs
-    (POWERTOOLS_LOG_LEVEL=INFO brings them back) and EMF metrics stay out of the way."""
+    (POWERTOOLS_LOG_LEVEL=INFO brings them back), EMF metrics and library notices stay
+    out of the way."""
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    # With metrics off, Powertools still warns on every call that it has none.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    quiet_libraries()
     print(
         "Starting local AWS: moto (S3, Step Functions) and the stand-ins "
         "(Comprehend, Rekognition, Translate, SDXL)...",
@@ -48,9 +72,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("out/image.png"), help="where an approved image goes"
     )
+    parser.add_argument(
+        "--all-states",
+        action="store_true",
+        help="list every state the run passed, admission, idempotency and clean-up included",
+    )
 
 
-def report(result: RunResult) -> str:
+def shown_states(result: RunResult, all_states: bool = False) -> list[StateRecord]:
+    """The states worth a line: the design card's path, the state that set the answer and any
+    state that was retried or met an error; or every state, with `all_states`."""
+    if all_states:
+        return list(result.history)
+    decided_by = deciding_state(result.states)
+    return [
+        record
+        for record in result.history
+        if is_core(record.name) or record.name == decided_by or record.errors or record.attempts > 1
+    ]
+
+
+def report(result: RunResult, all_states: bool = False) -> str:
     lines = [f"Outcome: {result.body.get('status', result.status)}  (HTTP {result.http_status})"]
     body = result.body
     if body.get("status") == "REJECTED":
@@ -68,10 +110,17 @@ def report(result: RunResult) -> str:
         lines.append(f"Labels:  {shown}")
     lines.append("")
     lines.append(f"{'state':<44}{'ms':>9}  {'tries':>5}  errors")
-    for record in result.history:
+    shown = shown_states(result, all_states)
+    for record in shown:
         duration = f"{record.duration_ms:.0f}" if record.duration_ms is not None else "-"
         tries = str(record.attempts) if record.attempts else ""
         lines.append(f"{record.name:<44}{duration:>9}  {tries:>5}  {', '.join(record.errors)}")
+    hidden = len(result.history) - len(shown)
+    if hidden:
+        lines.append(
+            f"({hidden} bookkeeping states not shown: admission, idempotency, clean-up; "
+            "--all-states, or make run ALL_STATES=1, lists them)"
+        )
     return "\n".join(lines)
 
 
@@ -88,6 +137,14 @@ def save_image(result: RunResult, out: Path, bucket: str) -> str:
     )
 
 
+def remove_earlier_image(out: Path) -> str | None:
+    """A run that drew no image leaves no earlier run's image where its own would be."""
+    if not out.is_file():
+        return None
+    out.unlink()
+    return f"Image:   none. Removed {out}, an earlier run's image, so that it is not taken for this one's."
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         request = GenerateRequest(
@@ -99,11 +156,15 @@ def run(args: argparse.Namespace) -> int:
 
     with console_environment() as env:
         result = env.run(request)
-        print(report(result))
+        print(report(result, args.all_states))
         if result.body.get("status") == "APPROVED":
             print(save_image(result, args.out, env.bucket))
             notice = env.image_model()["notice"]
             if notice:
                 print(f"\nNote:    {notice}")
+        else:
+            removed = remove_earlier_image(args.out)
+            if removed:
+                print(removed)
     # A rejection is an answer, not a failure of the tool.
     return 0 if result.status == "SUCCEEDED" else 1

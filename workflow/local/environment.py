@@ -99,6 +99,8 @@ class RunResult(BaseModel):
 
     execution_arn: str
     status: str
+    # The execution's input: the request as the API passed it.
+    input: dict[str, Any] | None = None
     output: dict[str, Any] | None = None
     error: str | None = None
     cause: str | None = None
@@ -376,6 +378,7 @@ class LocalEnvironment:
         return RunResult(
             execution_arn=execution_arn,
             status=described["status"],
+            input=json.loads(described["input"]) if described.get("input") else None,
             output=output,
             error=described.get("error"),
             cause=described.get("cause"),

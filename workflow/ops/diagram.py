@@ -6,7 +6,7 @@ states between the markers in `docs/workflow.md`. Tests keep all three equal to
 what today's ASL gives, without Graphviz: the SVG carries the hash of the DOT it
 was drawn from.
 
-Every state has a role in `ROLE_OF`. The design card's states (check the prompt,
+Every state has a role in `ROLE_OF` (`workflow.local.roles`). The design card's states (check the prompt,
 generate, moderate, publish, and the two rejections) are drawn first and bold;
 admission, idempotency and the answer and clean-up states are grey clusters. A
 bold "spine" edge joins two design-card states that the ASL links through grey
@@ -25,15 +25,16 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from repo_paths import ASL_FILE, REPO_ROOT
+from repo_paths import ASL_FILE, REPO_ROOT, WORKFLOW_SVG
+from workflow.local import roles as roles_table
+from workflow.local.roles import ROLE_OF, Role
 
 DOCS_DIR = REPO_ROOT / "docs"
 DOT_FILE = DOCS_DIR / "workflow.dot"
-SVG_FILE = DOCS_DIR / "workflow.svg"
+SVG_FILE = WORKFLOW_SVG
 PAGE_FILE = DOCS_DIR / "workflow.md"
 BEGIN_MARKER = "<!-- BEGIN generated: states -->"
 END_MARKER = "<!-- END generated: states -->"
@@ -42,75 +43,6 @@ SVG_STAMP = "<!-- drawn from docs/workflow.dot sha256:{digest} -->"
 SVG_STAMP_PATTERN = re.compile(r"<!-- drawn from docs/workflow\.dot sha256:([0-9a-f]{64}) -->")
 REGENERATE = "run `make diagram` (python -m workflow.ops.diagram) and commit docs/"
 
-
-class Role(Enum):
-    """What a state is for; the order here is the order of the clusters and of the table."""
-
-    DESIGN_CARD = ("the design card: check the prompt, generate, moderate, publish", True)
-    REJECTION = ("rejections: an answer, not an error", True)
-    ADMISSION = ("admission to the GPU", False)
-    IDEMPOTENCY = ("idempotency", False)
-    ANSWER = ("answer and clean-up", False)
-
-    def __init__(self, label: str, emphasised: bool) -> None:
-        self.label = label
-        self.emphasised = emphasised
-
-
-# Every state of the ASL, by role, each role in the order a run meets its states. A
-# state missing here stops the generator and fails a test: none is silently left out.
-ROLE_OF: dict[str, Role] = {
-    "ReceiveRequest": Role.DESIGN_CARD,
-    "CheckPromptToxicity": Role.DESIGN_CARD,
-    "IsPromptSafe": Role.DESIGN_CARD,
-    "GenerateImage": Role.DESIGN_CARD,
-    "ModerateImage": Role.DESIGN_CARD,
-    "IsImageSafe": Role.DESIGN_CARD,
-    "StoreImage": Role.DESIGN_CARD,
-    "ImageApproved": Role.DESIGN_CARD,
-    "PromptRejected": Role.REJECTION,
-    "DiscardRejectedImage": Role.REJECTION,
-    "ImageRejected": Role.REJECTION,
-    "ReserveGenerationPlace": Role.ADMISSION,
-    "IsThereRoomForThisRun": Role.ADMISSION,
-    "AcquireGenerationSlot": Role.ADMISSION,
-    "IsGenerationSlotAcquired": Role.ADMISSION,
-    "WaitForGenerationSlot": Role.ADMISSION,
-    "GenerationBusy": Role.ADMISSION,
-    "HandOverToNextRun": Role.ADMISSION,
-    "ReleaseGenerationSlot": Role.ADMISSION,
-    "LeaveGenerationQueue": Role.ADMISSION,
-    "IsThereAnIdempotencyKey": Role.IDEMPOTENCY,
-    "ClaimIdempotencyKey": Role.IDEMPOTENCY,
-    "WhatDoesTheIdempotencyKeySay": Role.IDEMPOTENCY,
-    "WaitForFirstAnswer": Role.IDEMPOTENCY,
-    "ReplayFirstAnswer": Role.IDEMPOTENCY,
-    "IdempotencyKeyReused": Role.IDEMPOTENCY,
-    "RequestInProgress": Role.IDEMPOTENCY,
-    "IdempotencyKeyInvalid": Role.IDEMPOTENCY,
-    "IdempotencyCheckFailed": Role.IDEMPOTENCY,
-    "ShouldSettleIdempotencyKey": Role.IDEMPOTENCY,
-    "SettleIdempotencyKey": Role.IDEMPOTENCY,
-    "LeaveGenerationQueueAfterInvalidRequest": Role.ANSWER,
-    "RequestInvalid": Role.ANSWER,
-    "LeaveGenerationQueueAfterPromptCheckError": Role.ANSWER,
-    "PromptCheckFailed": Role.ANSWER,
-    "ReleaseGenerationSlotAfterAdmissionError": Role.ANSWER,
-    "ReleaseGenerationSlotAfterGenerationError": Role.ANSWER,
-    "DiscardImageAfterGenerationError": Role.ANSWER,
-    "WhyDidGenerationFail": Role.ANSWER,
-    "EndpointBusy": Role.ANSWER,
-    "EndpointStarting": Role.ANSWER,
-    "GenerationTimedOut": Role.ANSWER,
-    "GenerationFailed": Role.ANSWER,
-    "DiscardImageAfterModerationError": Role.ANSWER,
-    "ModerationFailed": Role.ANSWER,
-    "DiscardImageAfterStorageError": Role.ANSWER,
-    "StorageFailed": Role.ANSWER,
-    "DidTheRunFail": Role.ANSWER,
-    "AnswerGiven": Role.ANSWER,
-    "RunFailed": Role.ANSWER,
-}
 
 SHAPES = {"Task": "box", "Choice": "diamond", "Wait": "octagon", "Map": "box3d", "Parallel": "box3d"}
 EMPHASISED_NODE = 'fontname="Helvetica-Bold" fontsize=14 penwidth=2 color="#1f2937" fontcolor="#111827"'
@@ -149,7 +81,7 @@ def roles(states: Mapping[str, dict[str, Any]]) -> dict[str, Role]:
     """Each state's role, or a DiagramError naming every state the table lacks."""
     missing = sorted(set(states) - set(ROLE_OF))
     if missing:
-        raise DiagramError(f"no role for {', '.join(missing)}: add them to ROLE_OF in {__name__}")
+        raise DiagramError(f"no role for {', '.join(missing)}: add them to ROLE_OF in {roles_table.__name__}")
     return {name: ROLE_OF[name] for name in states}
 
 
@@ -254,7 +186,9 @@ def _node(name: str, state: dict[str, Any], role: Role) -> str:
         look = REJECTION_NODE if role is Role.REJECTION else EMPHASISED_NODE
     # The tooltip is the state's Comment: hovering a node in the SVG says what it does.
     tooltip = state.get("Comment", "")
-    attrs = f"shape={shape} {look} tooltip={_quote(tooltip)}"
+    # Classes let the executions page tell the card's states from the grey ones in the SVG.
+    classes = role.name.lower() + (" emphasised" if role.emphasised else "")
+    attrs = f'shape={shape} {look} tooltip={_quote(tooltip)} class="{classes}"'
     if style:
         attrs += f' style="{style}"'
     return f"    {_quote(name)} [{attrs}];"
@@ -272,7 +206,8 @@ def _edge(edge: Edge, role_of: Mapping[str, Role]) -> str:
         look += " style=dashed"
     if edge.kind == "iterate":
         look += " style=dotted"
-    return f"  {_quote(edge.source)} -> {_quote(edge.target)} [{look}{label}];"
+    # The page highlights a spine edge when the run went through grey states only between its ends.
+    return f'  {_quote(edge.source)} -> {_quote(edge.target)} [{look}{label} class="{edge.kind}"];'
 
 
 def load_definition(path: Path = ASL_FILE) -> dict[str, Any]:
