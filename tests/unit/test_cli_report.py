@@ -145,3 +145,22 @@ def test_the_torchvision_fallback_notice_is_silenced_and_other_transformers_warn
     logger.warning("Could not import module 'X'.")
 
     assert [record.getMessage() for record in collected.records] == ["Could not import module 'X'."]
+
+
+def test_a_glossed_translation_is_labelled_as_what_made_it_and_a_plain_one_is_not():
+    body = {"status": "APPROVED", "prompt_language": "zh", "translated_prompt": "generate a sunny day"}
+    plain = report(run_through(["ReceiveRequest"], body))
+    assert "Translated from 'zh': generate a sunny day" in plain
+    glossed = report(
+        run_through(
+            ["ReceiveRequest"],
+            {
+                **body,
+                "translation_terminologies": ["CC-CEDICT_dictionary_gloss_by_the_local_Translate_stand-in"],
+            },
+        )
+    )
+    assert (
+        "Translated from 'zh' (CC-CEDICT dictionary gloss by the local Translate stand-in): generate a sunny day"
+        in glossed
+    )

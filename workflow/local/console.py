@@ -103,7 +103,10 @@ def report(result: RunResult, all_states: bool = False) -> str:
     elif body.get("status") == "BUSY":
         lines.append(f"Busy:    {body['message']} (Retry-After {body['retry_after']} s)")
     if body.get("translated_prompt"):
-        lines.append(f"Translated from '{body['prompt_language']}': {body['translated_prompt']}")
+        # A translator that glosses rather than translates says so in its terminologies.
+        how = ", ".join(name.replace("_", " ") for name in body.get("translation_terminologies") or [])
+        by = f" ({how})" if how else ""
+        lines.append(f"Translated from '{body['prompt_language']}'{by}: {body['translated_prompt']}")
     labels = body.get("labels") or (result.output or {}).get("labels") or []
     if labels:
         shown = ", ".join(f"{label['name']} {label['score']:.2f}" for label in labels[:8])
