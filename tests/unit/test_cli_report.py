@@ -160,7 +160,5 @@ def test_a_glossed_translation_is_labelled_as_what_made_it_and_a_plain_one_is_no
             },
         )
     )
-    assert (
-        "Translated from 'zh' (CC-CEDICT dictionary gloss by the local Translate stand-in): generate a sunny day"
-        in glossed
-    )
+    label = "(CC-CEDICT dictionary gloss by the local Translate stand-in)"
+    assert f"Translated from 'zh' {label}: generate a sunny day" in glossed
