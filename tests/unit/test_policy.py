@@ -50,6 +50,7 @@ def test_each_default_rule_refuses_its_harm_in_any_listed_language(prompt: str, 
     [
         "a child in a striped shirt on the beach",  # "strip" is no sexual word inside "striped"
         "mother breastfeeding her baby",
+        "the children of same-sex parents in a park",  # "sex" of "same-sex" is no sexual word
         "a lion hunting a zebra at dawn",
         "a hunter shooting a deer in an autumn forest",
         "a horse kicking up dust",

@@ -8,7 +8,6 @@ cold start that never checks a prompt pays nothing for it.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +100,8 @@ class PolicyHit:
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
+    import tomllib  # only when a prompt is first checked, not at cold start
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
