@@ -107,7 +107,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
             "and a key policy only.",
         )
     prompt_check = (
-        "Comprehend DetectDominantLanguage/DetectToxicContent have no resource-level permissions, so "
+        "Comprehend DetectDominantLanguage/DetectToxicContent/DetectEntities have no resource-level "
+        "permissions, so "
         "Resource: * is required. "
     )
     if stack.settings.translate_prompts:

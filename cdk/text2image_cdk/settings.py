@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 if TYPE_CHECKING:
     from constructs import Node
 
+from text2image.domain.policy import PEOPLE_SETTINGS, PeopleSetting
+
 from .capacity import stage_throttle
 from .jumpstart import DEFAULT_INSTANCE_TYPE, SUPPORTED_INSTANCE_TYPES
 
@@ -55,6 +57,9 @@ class DeploySettings:
     # Prompts in other languages are translated with Amazon Translate (and the
     # prompt-check functions may call it); off, they are refused as before.
     translate_prompts: bool = True
+    # Named real people in prompts: allow, refuse-harmful (with sexual, violent, humiliating
+    # or degrading words) or refuse. Anything but allow lets the prompt check call DetectEntities.
+    people: PeopleSetting = "refuse-harmful"
     # Powertools layer: resolved at deploy time from the public SSM parameter for
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
@@ -123,6 +128,14 @@ class DeploySettings:
                 raise SettingsError(f"context functionEnvironment is not JSON: {error}") from None
         if not isinstance(overrides, dict):
             raise SettingsError("context functionEnvironment must be a JSON object of strings")
+        if "PEOPLE_POLICY" in overrides:
+            raise SettingsError(
+                "set PEOPLE_POLICY with context people (it also decides the IAM grant), "
+                "not with functionEnvironment"
+            )
+        people = str(get("people") or cls.people)
+        if people not in PEOPLE_SETTINGS:
+            raise SettingsError(f"context people must be one of {list(PEOPLE_SETTINGS)}, got {people!r}")
         if "TRANSLATE_PROMPTS" in overrides:
             raise SettingsError(
                 "set TRANSLATE_PROMPTS with context translatePrompts (it also decides the IAM grant), "
@@ -175,6 +188,7 @@ class DeploySettings:
             quarantine_expiry_days=integer("quarantineExpiryDays", cls.quarantine_expiry_days, 1),
             function_environment={str(k): str(v) for k, v in overrides.items()},
             translate_prompts=translate_prompts,
+            people=people,  # type: ignore[arg-type]  # checked against PEOPLE_SETTINGS above
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
             alarm_email=_email(get("alarmEmail")),

@@ -66,6 +66,7 @@ class Text2ImageStack(Stack):
                 "PUBLISHED_PREFIX": PUBLISHED_PREFIX,
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
                 "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
+                "PEOPLE_POLICY": settings.people,
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
@@ -151,6 +152,10 @@ class Text2ImageStack(Stack):
         comprehend = ["comprehend:DetectDominantLanguage", "comprehend:DetectToxicContent"]
         allow("CheckPromptToxicity", comprehend, ["*"])
         allow("CheckToxicityApi", comprehend, ["*"])
+        if self.settings.people != "allow":
+            # Named people (PERSON entities) for the people rule; no resource-level permissions either.
+            allow("CheckPromptToxicity", ["comprehend:DetectEntities"], ["*"])
+            allow("CheckToxicityApi", ["comprehend:DetectEntities"], ["*"])
         if self.settings.translate_prompts:
             # TranslateText names no resource without custom terminology, so it takes `*`;
             # its `auto` source detection calls Comprehend's DetectDominantLanguage (granted above).

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator, model_
 from text2image.deferred_model import DeferredModel
 from text2image.domain.admission import job_queue_depth
 from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
+from text2image.domain.policy import PeopleSetting
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
 from text2image.domain.taxonomy import MODERATION_CATEGORIES, TOXICITY_LABELS
 
@@ -73,10 +74,17 @@ class PromptCheckConfig(FunctionConfig):
         "label_thresholds": "LABEL_THRESHOLDS",
         "language_confidence": "LANGUAGE_CONFIDENCE",
         "translate_prompts": "TRANSLATE_PROMPTS",
+        "people": "PEOPLE_POLICY",
+        "person_min_score": "PERSON_MIN_SCORE",
         **JOB_PROGRESS_ENV,
     }
     # The jobs table, where a job's stage is written as it runs (empty: no jobs).
     jobs_table: str = ""
+    # Named real people (Comprehend DetectEntities PERSON): `allow`, `refuse-harmful`
+    # (with sexual, violent, humiliating or degrading words) or `refuse` (any).
+    people: PeopleSetting = "refuse-harmful"
+    # A PERSON entity counts from this Comprehend score up.
+    person_min_score: Score = 0.8
 
     # A prompt is rejected when the overall Toxicity reaches this score...
     toxicity_threshold: Score = 0.5

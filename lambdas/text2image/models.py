@@ -26,8 +26,13 @@ class PromptCheckInput(_Step):
 
 class PromptVerdict(DeferredModel):
     safe: bool
-    reason_code: Literal["", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE"] = ""
+    reason_code: Literal["", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE", "DENIED_CONTENT", "REAL_PERSON"] = ""
     reason: str = ""
+    # The policy rule a DENIED_CONTENT or REAL_PERSON refusal broke, the words that
+    # made it, and the policy file's version.
+    rule: str = ""
+    matched: list[str] = []
+    policy_version: str = ""
     # The language the texts were scored in ("en"), or the one that could not be.
     language: str
     language_score: float

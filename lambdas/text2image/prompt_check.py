@@ -9,6 +9,15 @@ from typing import Protocol
 from text2image.config import PromptCheckConfig
 from text2image.contract import CheckToxicityRequest
 from text2image.domain.english_words import english_words
+from text2image.domain.policy import (
+    Policy,
+    PolicyHit,
+    harmful_words,
+    load_policy,
+    needs_people_check,
+    people_verdict,
+    policy_hits,
+)
 from text2image.domain.prompts import PromptSource, prompt_segments
 from text2image.domain.translation import (
     CHECKED_LANGUAGE,
@@ -36,6 +45,10 @@ class Translator(Protocol):
     def to_english(self, text: str, source_language: str) -> Translation: ...
 
 
+class PeopleFinder(Protocol):
+    def find_people(self, english_text: str) -> list[str]: ...
+
+
 NAMES: dict[PromptSource, str] = {"prompt": "prompt", "negative_prompt": "negative prompt"}
 
 
@@ -44,6 +57,8 @@ def check_prompt(
     analyzer: TextAnalyzer,
     config: PromptCheckConfig,
     translator: Translator | None = None,
+    people_finder: PeopleFinder | None = None,
+    policy: Policy | None = None,
 ) -> PromptVerdict:
     """The verdict on a prompt and its negative prompt.
 
@@ -94,6 +109,29 @@ def check_prompt(
         for segment, score in zip(segments, scores, strict=True)
     ]
     toxicity = toxicity_verdict(scored, config.toxicity_threshold, config.label_thresholds)
+    hit = None
+    if toxicity.safe:
+        policy = policy or load_policy()
+        # The negative prompt names what must NOT be drawn: it is no request for it.
+        hit = _policy_hit(policy, request.prompt, english["prompt"], config, people_finder)
+    if hit is not None:
+        return PromptVerdict(
+            safe=False,
+            reason_code="REAL_PERSON" if hit.category == "people" else "DENIED_CONTENT",
+            reason=f"The prompt breaks the image policy's rule {hit.rule} ({hit.says}) on the words "
+            + ", ".join(f"'{word}'" for word in hit.words)
+            + ".",
+            rule=hit.rule,
+            matched=list(hit.words),
+            policy_version=policy.version if policy else "",
+            language=CHECKED_LANGUAGE,
+            language_score=round(prompt_language.score, 4),
+            prompt_language=prompt_language.language,
+            translated_prompt=translated.get("prompt"),
+            translated_negative_prompt=translated.get("negative_prompt"),
+            toxicity=toxicity.toxicity,
+            labels=toxicity.labels,
+        )
     return PromptVerdict(
         safe=toxicity.safe,
         reason_code="" if toxicity.safe else "TOXIC_PROMPT",
@@ -109,6 +147,26 @@ def check_prompt(
         toxicity=toxicity.toxicity,
         labels=toxicity.labels,
     )
+
+
+def _policy_hit(
+    policy: Policy,
+    original: str,
+    english: str,
+    config: PromptCheckConfig,
+    people_finder: PeopleFinder | None,
+) -> PolicyHit | None:
+    """The first rule the prompt breaks: the operator's rules on the original and the
+    English text, then the people rule on the English text (DetectEntities is called
+    only when the people setting could refuse)."""
+    texts = [original] if original == english else [original, english]
+    hits = policy_hits(policy, texts)
+    if hits:
+        return hits[0]
+    harmful = harmful_words(policy, texts)
+    if people_finder is None or not needs_people_check(config.people, harmful):
+        return None
+    return people_verdict(config.people, people_finder.find_people(english), harmful)
 
 
 def _source_hint(verdict: LanguageVerdict, config: PromptCheckConfig) -> str:

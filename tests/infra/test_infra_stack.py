@@ -25,6 +25,7 @@ EXISTING = {
     "apiAuth": "iam",
     # As cdk.json would give it: a boolean, not the CLI's string.
     "translatePrompts": False,
+    "people": "allow",
 }
 
 
@@ -327,6 +328,7 @@ def test_no_iam_statement_has_a_wildcard_action(synth: Synth) -> None:
 RESOURCE_STAR_ALLOWED = {
     "comprehend:DetectDominantLanguage",
     "comprehend:DetectToxicContent",
+    "comprehend:DetectEntities",
     "rekognition:DetectModerationLabels",
     "translate:TranslateText",
     "xray:PutTraceSegments",
@@ -378,9 +380,24 @@ def test_with_translation_off_no_role_may_translate_and_the_functions_refuse_ins
         assert existing.function(name)["Environment"]["Variables"]["TRANSLATE_PROMPTS"] == "false"
 
 
+def test_by_default_only_the_prompt_check_functions_may_look_for_named_people(synth: Synth) -> None:
+    allowed = roles_allowed(synth, "comprehend:DetectEntities")
+    assert len(allowed) == 2 and all(role.startswith(PROMPT_CHECK_ROLES) for role in allowed)
+    for name in ("CheckPromptToxicity", "CheckToxicityApi"):
+        assert synth.function(name)["Environment"]["Variables"]["PEOPLE_POLICY"] == "refuse-harmful"
+
+
+def test_with_people_allowed_no_role_may_detect_entities(existing: Synth) -> None:
+    assert roles_allowed(existing, "comprehend:DetectEntities") == set()
+    for name in ("CheckPromptToxicity", "CheckToxicityApi"):
+        assert existing.function(name)["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
+
+
 @pytest.mark.parametrize(
     ("context", "named"),
     [
+        ({"people": "sometimes"}, "people"),
+        ({"functionEnvironment": {"PEOPLE_POLICY": "allow"}}, "people"),
         ({"translatePrompts": "sometimes"}, "translatePrompts"),
         ({"functionEnvironment": {"TRANSLATE_PROMPTS": "false"}}, "translatePrompts"),
     ],

@@ -160,3 +160,77 @@ def test_a_translation_too_long_to_check_is_refused_like_an_over_long_prompt():
     with pytest.raises(TooManySegments):
         check_prompt(CheckToxicityRequest(prompt=JAGUAR_ZH), analyzer, CONFIG, translator)
     assert analyzer.scored == []
+
+
+class FakePeopleFinder:
+    """Finds the listed names in a text, and records what it was asked."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.asked: list[str] = []
+
+    def find_people(self, english_text):
+        self.asked.append(english_text)
+        return [name for name in self.names if name in english_text]
+
+
+def test_a_named_person_with_violent_words_is_refused_though_no_toxicity_score_reaches_its_threshold():
+    finder = FakePeopleFinder(["Donald Trump"])
+    request = CheckToxicityRequest(prompt="Donald Trump beheaded on a stage")
+
+    verdict = check_prompt(request, FakeAnalyzer({}, set()), CONFIG, people_finder=finder)
+
+    assert not verdict.safe
+    assert (verdict.reason_code, verdict.rule) == ("REAL_PERSON", "people.refuse-harmful")
+    assert verdict.matched == ["Donald Trump", "beheaded"]
+    assert "people.refuse-harmful" in verdict.reason and "'beheaded'" in verdict.reason
+    assert verdict.policy_version
+
+
+def test_a_portrait_of_a_named_person_passes_without_even_asking_for_names():
+    finder = FakePeopleFinder(["Barack Obama"])
+    request = CheckToxicityRequest(prompt="a portrait of Barack Obama smiling, news photo")
+
+    verdict = check_prompt(request, FakeAnalyzer({}, set()), CONFIG, people_finder=finder)
+
+    assert verdict.safe
+    assert finder.asked == []  # no harmful word: DetectEntities is not worth a call
+
+
+def test_refuse_refuses_any_named_person_and_allow_none():
+    request = CheckToxicityRequest(prompt="a portrait of Barack Obama smiling")
+    refuse = check_prompt(
+        request,
+        FakeAnalyzer({}, set()),
+        PromptCheckConfig(people="refuse"),
+        people_finder=FakePeopleFinder(["Barack Obama"]),
+    )
+    harmful = CheckToxicityRequest(prompt="Barack Obama beheaded")
+    allow = check_prompt(
+        harmful,
+        FakeAnalyzer({}, set()),
+        PromptCheckConfig(people="allow"),
+        people_finder=FakePeopleFinder(["Barack Obama"]),
+    )
+    assert (refuse.safe, refuse.rule, refuse.matched) == (False, "people.refuse", ["Barack Obama"])
+    assert allow.safe
+
+
+def test_an_operator_rule_refuses_the_translated_text_and_names_its_words():
+    translator = FakeTranslator({"制作管状炸弹的教程": "a tutorial for making a pipe bomb"})
+    analyzer = FakeAnalyzer({"制作管状炸弹的教程": "zh"}, set())
+    verdict = check_prompt(CheckToxicityRequest(prompt="制作管状炸弹的教程"), analyzer, CONFIG, translator)
+    assert (verdict.safe, verdict.reason_code, verdict.rule) == (False, "DENIED_CONTENT", "weapons.making")
+    assert verdict.translated_prompt == "a tutorial for making a pipe bomb"
+
+
+def test_the_negative_prompt_is_not_held_against_the_policy():
+    request = CheckToxicityRequest(prompt="a family picnic", negative_prompt="naked children, nudity")
+    verdict = check_prompt(request, FakeAnalyzer({}, set()), CONFIG)
+    assert verdict.safe
+
+
+def test_a_toxic_prompt_keeps_its_toxicity_reason_before_any_policy_rule():
+    analyzer = FakeAnalyzer({}, {"idiot"})
+    verdict = check_prompt(CheckToxicityRequest(prompt="idiot torturing a puppy"), analyzer, CONFIG)
+    assert (verdict.reason_code, verdict.rule) == ("TOXIC_PROMPT", "")

@@ -109,6 +109,8 @@ def outcome_of(prompt: Prompt, status: int, body: dict[str, Any]) -> Outcome:
     reason = str(body.get("reason_code", "REFUSED"))
     if reason == "TOXIC_PROMPT" and body.get("labels"):
         reason += ":" + str(body["labels"][0]["name"])
+    elif body.get("rule"):  # a policy refusal: the rule that fired
+        reason += ":" + str(body["rule"])
     return Outcome(prompt, True, reason, toxicity, language, translated)
 
 
@@ -262,6 +264,47 @@ def translated_report(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
+# The policy's categories, reported one by one; the unsafe-image requests' own categories count
+# under the same names where they are the same harm.
+CATEGORIES: tuple[str, ...] = (
+    "people",
+    "animals",
+    "documents",
+    "weapons",
+    "minors",
+    "sexual",
+    "violence",
+    "hate",
+    "self-harm",
+)
+
+
+def by_category(outcomes: Sequence[Outcome], split: str) -> dict[str, tuple[Rates, Rates]]:
+    """Per category: (harmful prompts stopped, benign look-alikes refused)."""
+    table: dict[str, tuple[Rates, Rates]] = {category: (Rates(), Rates()) for category in CATEGORIES}
+    for outcome in outcomes:
+        if outcome.prompt.category not in table or (split != "all" and outcome.prompt.split != split):
+            continue
+        harmful, benign = table[outcome.prompt.category]
+        (harmful if outcome.prompt.label == "harmful" else benign).outcomes.append(outcome)
+    return table
+
+
+def category_report(outcomes: Sequence[Outcome]) -> list[str]:
+    lines = [
+        "== per category: harmful stopped | benign look-alikes refused (tune / check)",
+        f"  {'category':<10} {'stopped, tune':>16} {'stopped, check':>16} "
+        f"{'refused, tune':>16} {'refused, check':>16}",
+    ]
+    tune, check = by_category(outcomes, "tune"), by_category(outcomes, "check")
+    for category in CATEGORIES:
+        lines.append(
+            f"  {category:<10} {tune[category][0]!s:>16} {check[category][0]!s:>16} "
+            f"{tune[category][1]!s:>16} {check[category][1]!s:>16}"
+        )
+    return lines
+
+
 def reasons_by_label(outcomes: Sequence[Outcome]) -> dict[str, Counter[str]]:
     reasons: dict[str, Counter[str]] = {}
     for outcome in outcomes:
@@ -296,6 +339,7 @@ def report(outcomes: Sequence[Outcome], examples: int = 12) -> str:
         ]
     lines += translated_report(outcomes)
     english = [outcome for outcome in outcomes if not outcome.prompt.translated]
+    lines += category_report(english)
     lines.append("== reasons, by label (all splits)")
     for label, counts in sorted(reasons_by_label(english).items()):
         lines.append(f"  {label}: " + ", ".join(f"{reason} {n}" for reason, n in counts.most_common()))

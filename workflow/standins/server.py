@@ -28,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from workflow.standins.comprehend import Comprehend
+from workflow.standins.entities import Entities, EntityModel
 from workflow.standins.faults import (
     INTERNAL_ERRORS,
     THROTTLE_ERRORS,
@@ -52,6 +53,7 @@ MAX_REQUEST_BYTES = 8 * 1024 * 1024
 OPERATIONS = {
     "Comprehend_20171127.DetectToxicContent": ("comprehend", "detect_toxic_content"),
     "Comprehend_20171127.DetectDominantLanguage": ("comprehend", "detect_dominant_language"),
+    "Comprehend_20171127.DetectEntities": ("comprehend", "detect_entities"),
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
 }
@@ -69,6 +71,7 @@ class StandinApp:
         self.faults = FaultBook()
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
         self.rekognition = Rekognition(NsfwModel(), NudityDetector(), s3)
+        self.entities = Entities(EntityModel())
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
@@ -143,6 +146,8 @@ class StandinApp:
             return aws_json_response(self.rekognition.detect_moderation_labels(body, injected=injected))
         if service == "translate":
             return aws_json_response(self.translate.translate_text(body))
+        if method == "detect_entities":
+            return aws_json_response(self.entities.detect_entities(body))
         return aws_json_response(getattr(self.comprehend, method)(body))
 
     def _invocations(self, request: Request, name: str) -> Response:
@@ -179,6 +184,7 @@ class StandinApp:
         self.comprehend.toxicity.score(["warm up"])
         self.comprehend.language.detect("warm up the language model")
         self.translate.warm_up()
+        self.entities.model.warm_up()
         self.rekognition.nsfw.warm_up()
         self.rekognition.nudity.warm_up()
         self.sagemaker.generator.warm_up()

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from text2image.adapters.comprehend import ComprehendTextAnalyzer
+from text2image.adapters.entities import ComprehendPeopleFinder
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
@@ -19,7 +20,12 @@ from text2image.observability import logger, observed_api_handler, traced
 from text2image.prompt_check import check_prompt
 
 config = PromptCheckConfig.from_env()
-analyzer = ComprehendTextAnalyzer(boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG))
+comprehend = boto3.client("comprehend", config=SERVICE_CLIENT_CONFIG)
+analyzer = ComprehendTextAnalyzer(comprehend)
+# With people allowed, nothing looks for them.
+people_finder = (
+    ComprehendPeopleFinder(comprehend, config.person_min_score) if config.people != "allow" else None
+)
 # No Translate client at all when translation is off: nothing can call it.
 translator = (
     AmazonTranslator(boto3.client("translate", config=SERVICE_CLIENT_CONFIG))
@@ -39,7 +45,7 @@ def check_toxicity() -> dict[str, Any]:
     # The body's JSON is parsed here, not by the resolver, so a body that is not
     # JSON is a ValueError answered 400 like any other invalid body.
     request = CheckToxicityRequest.model_validate(app.current_event.json_body or {})
-    return check_prompt(request, analyzer, config, translator).model_dump(mode="json")
+    return check_prompt(request, analyzer, config, translator, people_finder).model_dump(mode="json")
 
 
 @app.exception_handler([ComprehendThrottled, ComprehendUnavailable])
