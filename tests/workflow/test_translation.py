@@ -157,7 +157,11 @@ def test_the_walkthrough_prompt_is_glossed_checked_and_drawn_in_english_and_says
     assert (
         result.state("GenerateImage").input["checked_prompts"]["prompt"] == result.body["translated_prompt"]
     )
-    assert "Translated from 'zh': generate a sunny and cloudless day" in report(result).splitlines()
+    # `make run` prints the English that was checked and drawn, and says it is a gloss.
+    gloss = GLOSS_TERMINOLOGY.replace("_", " ")
+    assert (
+        f"Translated from 'zh' ({gloss}): generate a sunny and cloudless day" in report(result).splitlines()
+    )
 
 
 @pytest.mark.parametrize(
