@@ -124,12 +124,15 @@ def import_utils_logger():
     # transformers' own logger for its import-time notices, left as it was found. The handler
     # sits on it: transformers stops its records propagating to the root logger.
     logger = logging.getLogger("transformers.utils.import_utils")
-    filters = list(logger.filters)
+    filters, level = list(logger.filters), logger.level
+    # The image generator quiets transformers (ERROR) once it has loaded in this process.
+    logger.setLevel(logging.WARNING)
     collected = Collected()
     logger.addHandler(collected)
     yield logger, collected
     logger.removeHandler(collected)
     logger.filters[:] = filters
+    logger.setLevel(level)
 
 
 def test_the_torchvision_fallback_notice_is_silenced_and_other_transformers_warnings_are_not(
