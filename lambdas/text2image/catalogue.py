@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from text2image.config import (
     AdmissionConfig,
+    CelebrityConfig,
     DiscardConfig,
     FunctionConfig,
     GenerationConfig,
@@ -82,6 +83,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=ModerationConfig,
         asl_placeholder="ModerateImageFunctionArn",
         description="Runs Rekognition content moderation on the staged image.",
+    ),
+    FunctionSpec(
+        name="RecognizeCelebrities",
+        handler="text2image.handlers.recognize_celebrities.handler",
+        config=CelebrityConfig,
+        asl_placeholder="RecognizeCelebritiesFunctionArn",
+        description="Applies the people rule to celebrities Rekognition recognises on the staged image.",
     ),
     FunctionSpec(
         name="StoreImage",

@@ -101,12 +101,36 @@ class ModerateInput(_Step):
     execution_name: str | None = None
 
 
+class RecognisedCelebrity(DeferredModel):
+    name: str
+    id: str
+    # Rekognition's MatchConfidence, 0..100.
+    match_confidence: float
+
+
 class ImageCheck(DeferredModel):
     safe: bool
-    reason_code: Literal["", "UNSAFE_IMAGE"] = ""
+    reason_code: Literal["", "UNSAFE_IMAGE", "REAL_PERSON"] = ""
     reason: str = ""
     labels: list[Label] = []
     model_version: str = ""
+    # Set by RecognizeCelebrities: whether it asked Rekognition, whom it recognised at or
+    # above the minimum confidence, and the people rule and words a refusal broke.
+    celebrities_checked: bool | None = None
+    celebrities: list[RecognisedCelebrity] = []
+    rule: str = ""
+    matched: list[str] = []
+    policy_version: str = ""
+
+
+class RecognizeCelebritiesInput(_Step):
+    staged_key: str = Field(min_length=1)
+    execution_id: str = Field(min_length=1)
+    # The moderation verdict the people rule builds on (its labels, its model version).
+    image_check: ImageCheck
+    # The original prompt and the English one: their harmful words count under refuse-harmful.
+    request: JobRequest
+    checked_prompts: CheckedPrompts
 
 
 class StoreInput(_Step):
