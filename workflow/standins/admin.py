@@ -9,7 +9,13 @@ A fault applies to the next `count` calls of one service:
 - `flag` (Rekognition only): the image is labelled `label` (a model-7 label,
   Explicit Nudity unless told) at `confidence` (99 unless told), with its
   parents, besides what the stand-in's models find in it;
-- `unavailable` (Translate only): `ServiceUnavailableException` (503).
+- `unavailable` (Translate only): `ServiceUnavailableException` (503);
+- `celebrity` (Rekognition only): RecognizeCelebrities "recognises" `name` at
+  `match_confidence` (99 unless told): the stand-in cannot recognise anyone itself.
+
+`operation` limits a fault to one operation of the service (e.g. a Rekognition
+`throttle` on `RecognizeCelebrities` only); `flag` applies to
+DetectModerationLabels and `celebrity` to RecognizeCelebrities by their nature.
 
 The Translate stand-in has no model: it answers only the translations
 installed with `install_translation`, and refuses every other text.
@@ -22,11 +28,13 @@ from typing import Literal, get_args
 import requests
 
 Service = Literal["comprehend", "rekognition", "sagemaker", "translate"]
-Kind = Literal["throttle", "error", "slow", "flag", "unavailable"]
+Kind = Literal["throttle", "error", "slow", "flag", "unavailable", "celebrity"]
 SERVICES: tuple[str, ...] = get_args(Service)
 KINDS: tuple[str, ...] = get_args(Kind)
 FLAG_LABEL = "Explicit Nudity"
 FLAG_CONFIDENCE = 99.0
+CELEBRITY_NAME = "Jane Example"
+CELEBRITY_CONFIDENCE = 99.0
 
 
 def inject_fault(
@@ -37,6 +45,9 @@ def inject_fault(
     delay_seconds: float = 0.0,
     label: str = FLAG_LABEL,
     confidence: float = FLAG_CONFIDENCE,
+    operation: str | None = None,
+    name: str = CELEBRITY_NAME,
+    match_confidence: float = CELEBRITY_CONFIDENCE,
 ) -> None:
     fault: dict[str, object] = {
         "service": service,
@@ -46,6 +57,10 @@ def inject_fault(
     }
     if kind == "flag":
         fault |= {"label": label, "confidence": confidence}
+    if kind == "celebrity":
+        fault |= {"name": name, "match_confidence": match_confidence}
+    if operation:
+        fault["operation"] = operation
     response = requests.post(f"{base_url}/_admin/faults", json=fault, timeout=10)
     response.raise_for_status()
 

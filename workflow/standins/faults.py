@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflow.standins.admin import FLAG_CONFIDENCE, FLAG_LABEL, Kind, Service
+from workflow.standins.admin import (
+    CELEBRITY_CONFIDENCE,
+    CELEBRITY_NAME,
+    FLAG_CONFIDENCE,
+    FLAG_LABEL,
+    Kind,
+    Service,
+)
 from workflow.standins.moderation_taxonomy import PARENTS
 from workflow.standins.wire import AwsError
 
@@ -20,16 +27,40 @@ class FaultRequest(BaseModel):
     # What a `flag` labels the image with: any model-7 label, reported with its parents.
     label: str = FLAG_LABEL
     confidence: float = Field(default=FLAG_CONFIDENCE, ge=0.0, le=100.0)
+    # Who a `celebrity` fault makes RecognizeCelebrities recognise, and how surely.
+    name: str = Field(default=CELEBRITY_NAME, min_length=1, max_length=200)
+    match_confidence: float = Field(default=CELEBRITY_CONFIDENCE, ge=0.0, le=100.0)
+    # Only calls of this operation (e.g. RecognizeCelebrities) take the fault; None: any.
+    operation: str | None = None
 
     @model_validator(mode="after")
     def _kind_fits_the_service(self) -> FaultRequest:
-        if self.kind == "flag" and self.service != "rekognition":
-            raise ValueError("only rekognition can flag an image")
+        if self.kind in OPERATION_OF_KIND:
+            if self.service != "rekognition":
+                raise ValueError(f"only rekognition takes a {self.kind!r} fault")
+            if self.operation not in (None, OPERATION_OF_KIND[self.kind]):
+                raise ValueError(f"a {self.kind!r} fault applies to {OPERATION_OF_KIND[self.kind]} only")
+            self.operation = OPERATION_OF_KIND[self.kind]
+        if self.operation is not None and self.operation not in OPERATIONS_OF_SERVICE[self.service]:
+            raise ValueError(
+                f"{self.service} has no operation {self.operation!r}; "
+                f"known: {OPERATIONS_OF_SERVICE[self.service]}"
+            )
         if self.label not in PARENTS:
             raise ValueError(f"unknown moderation label {self.label!r}; known: {sorted(PARENTS)}")
         if self.kind == "unavailable" and self.service not in UNAVAILABLE_ERRORS:
             raise ValueError(f"only {sorted(UNAVAILABLE_ERRORS)} can be made unavailable")
         return self
+
+
+# The faults that only make sense for one operation.
+OPERATION_OF_KIND = {"flag": "DetectModerationLabels", "celebrity": "RecognizeCelebrities"}
+OPERATIONS_OF_SERVICE: dict[str, list[str]] = {
+    "comprehend": ["DetectToxicContent", "DetectDominantLanguage", "DetectEntities"],
+    "rekognition": ["DetectModerationLabels", "RecognizeCelebrities"],
+    "sagemaker": ["InvokeEndpoint"],
+    "translate": ["TranslateText"],
+}
 
 
 @dataclass
@@ -39,6 +70,9 @@ class Fault:
     delay_seconds: float
     label: str = FLAG_LABEL
     confidence: float = FLAG_CONFIDENCE
+    name: str = CELEBRITY_NAME
+    match_confidence: float = CELEBRITY_CONFIDENCE
+    operation: str | None = None
 
 
 # What each service answers for an injected throttle or error, as AWS does.
@@ -83,24 +117,34 @@ class FaultBook:
     def add(self, request: FaultRequest) -> None:
         with self._lock:
             self._faults.setdefault(request.service, []).append(
-                Fault(request.kind, request.count, request.delay_seconds, request.label, request.confidence)
+                Fault(
+                    request.kind,
+                    request.count,
+                    request.delay_seconds,
+                    request.label,
+                    request.confidence,
+                    request.name,
+                    request.match_confidence,
+                    request.operation,
+                )
             )
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
 
-    def take(self, service: str) -> Fault | None:
-        """The fault for this call of `service`, if one is queued; it is used up."""
+    def take(self, service: str, operation: str | None = None) -> Fault | None:
+        """The first fault queued for this call of `service` (and `operation`); it is used up."""
         with self._lock:
             queue = self._faults.get(service, [])
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.pop(0)
-            return fault
+            for index, fault in enumerate(queue):
+                if fault.operation is not None and fault.operation != operation:
+                    continue
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.pop(index)
+                return fault
+            return None
 
     def pending(self) -> dict[str, list[dict[str, object]]]:
         with self._lock:

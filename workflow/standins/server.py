@@ -27,6 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from workflow.standins.celebrities import Celebrities, InjectedCelebrity
 from workflow.standins.comprehend import Comprehend
 from workflow.standins.entities import Entities, EntityModel
 from workflow.standins.faults import (
@@ -55,6 +56,7 @@ OPERATIONS = {
     "Comprehend_20171127.DetectDominantLanguage": ("comprehend", "detect_dominant_language"),
     "Comprehend_20171127.DetectEntities": ("comprehend", "detect_entities"),
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
+    "RekognitionService.RecognizeCelebrities": ("rekognition", "recognize_celebrities"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
 }
 
@@ -71,6 +73,7 @@ class StandinApp:
         self.faults = FaultBook()
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
         self.rekognition = Rekognition(NsfwModel(), NudityDetector(), s3)
+        self.celebrities = Celebrities(self.rekognition)
         self.entities = Entities(EntityModel())
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
@@ -119,9 +122,10 @@ class StandinApp:
     def _error_content_type(request: Request) -> str:
         return "application/json" if request.path.startswith("/endpoints/") else "application/x-amz-json-1.1"
 
-    def _apply_fault(self, service: str) -> Fault | None:
-        """Raise or delay as an injected fault says; the fault when it flags the image."""
-        fault = self.faults.take(service)
+    def _apply_fault(self, service: str, operation: str | None = None) -> Fault | None:
+        """Raise or delay as an injected fault says; the fault when it flags the image
+        or names a celebrity."""
+        fault = self.faults.take(service, operation)
         if fault is None:
             return None
         if fault.kind == "throttle":
@@ -132,7 +136,7 @@ class StandinApp:
             raise UNAVAILABLE_ERRORS[service]
         if fault.kind == "slow":
             time.sleep(fault.delay_seconds)
-        return fault if fault.kind == "flag" else None
+        return fault if fault.kind in ("flag", "celebrity") else None
 
     def _aws_json(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
@@ -140,7 +144,10 @@ class StandinApp:
             raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
         service, method = OPERATIONS[target]
         body = parse_json(request.get_data())
-        flag = self._apply_fault(service)
+        flag = self._apply_fault(service, target.rpartition(".")[2])
+        if method == "recognize_celebrities":
+            injected = [InjectedCelebrity(flag.name, flag.match_confidence)] if flag else []
+            return aws_json_response(self.celebrities.recognize_celebrities(body, injected))
         if service == "rekognition":
             injected = {flag.label: flag.confidence} if flag else None
             return aws_json_response(self.rekognition.detect_moderation_labels(body, injected=injected))
@@ -152,7 +159,7 @@ class StandinApp:
 
     def _invocations(self, request: Request, name: str) -> Response:
         raw = request.get_data()
-        self._apply_fault("sagemaker")
+        self._apply_fault("sagemaker", "InvokeEndpoint")
         result = self.sagemaker.invoke(name, raw, request.content_type or "")
         return aws_json_response(result, content_type="application/json")
 
