@@ -30,6 +30,8 @@ APPROVED_PATH = [
     "ReleaseGenerationSlot",
     "ModerateImage",
     "IsImageSafe",
+    "RecognizeCelebrities",
+    "IsNoRealPersonRefused",
     "StoreImage",
     "ImageApproved",
     *ANSWER_END,

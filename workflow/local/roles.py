@@ -34,6 +34,8 @@ ROLE_OF: dict[str, Role] = {
     "GenerateImage": Role.DESIGN_CARD,
     "ModerateImage": Role.DESIGN_CARD,
     "IsImageSafe": Role.DESIGN_CARD,
+    "RecognizeCelebrities": Role.DESIGN_CARD,
+    "IsNoRealPersonRefused": Role.DESIGN_CARD,
     "StoreImage": Role.DESIGN_CARD,
     "ImageApproved": Role.DESIGN_CARD,
     "PromptRejected": Role.REJECTION,
