@@ -60,6 +60,9 @@ class DeploySettings:
     # Named real people in prompts: allow, refuse-harmful (with sexual, violent, humiliating
     # or degrading words) or refuse. Anything but allow lets the prompt check call DetectEntities.
     people: PeopleSetting = "refuse-harmful"
+    # A celebrity Rekognition recognises on the image counts for the people rule from this
+    # MatchConfidence (0..100) up.
+    celebrity_min_confidence: float = 90.0
     # Powertools layer: resolved at deploy time from the public SSM parameter for
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
@@ -136,6 +139,23 @@ class DeploySettings:
         people = str(get("people") or cls.people)
         if people not in PEOPLE_SETTINGS:
             raise SettingsError(f"context people must be one of {list(PEOPLE_SETTINGS)}, got {people!r}")
+        if "CELEBRITY_MIN_CONFIDENCE" in overrides:
+            raise SettingsError(
+                "set CELEBRITY_MIN_CONFIDENCE with context celebrityMinConfidence, "
+                "not with functionEnvironment"
+            )
+        celebrity_min_confidence = get("celebrityMinConfidence")
+        try:
+            celebrity_min_confidence = float(
+                cls.celebrity_min_confidence if celebrity_min_confidence is None else celebrity_min_confidence
+            )
+        except (TypeError, ValueError):
+            celebrity_min_confidence = -1.0
+        if not 0.0 <= celebrity_min_confidence <= 100.0:
+            raise SettingsError(
+                "context celebrityMinConfidence must be a number from 0 to 100, "
+                f"got {get('celebrityMinConfidence')!r}"
+            )
         if "TRANSLATE_PROMPTS" in overrides:
             raise SettingsError(
                 "set TRANSLATE_PROMPTS with context translatePrompts (it also decides the IAM grant), "
@@ -189,6 +209,7 @@ class DeploySettings:
             function_environment={str(k): str(v) for k, v in overrides.items()},
             translate_prompts=translate_prompts,
             people=people,  # type: ignore[arg-type]  # checked against PEOPLE_SETTINGS above
+            celebrity_min_confidence=celebrity_min_confidence,
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
             alarm_email=_email(get("alarmEmail")),

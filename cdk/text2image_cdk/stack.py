@@ -67,6 +67,7 @@ class Text2ImageStack(Stack):
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
                 "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
                 "PEOPLE_POLICY": settings.people,
+                "CELEBRITY_MIN_CONFIDENCE": str(settings.celebrity_min_confidence),
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
@@ -166,6 +167,11 @@ class Text2ImageStack(Stack):
         # Rekognition reads the staged object with the caller's credentials.
         allow("ModerateImage", ["rekognition:DetectModerationLabels"], ["*"])
         allow("ModerateImage", ["s3:GetObject"], [staged])
+        if self.settings.people != "allow":
+            # The people rule on the image: RecognizeCelebrities has no resource-level permissions
+            # either, and reads the staged object with the caller's credentials.
+            allow("RecognizeCelebrities", ["rekognition:RecognizeCelebrities"], ["*"])
+            allow("RecognizeCelebrities", ["s3:GetObject"], [staged])
         # Copy staged -> published, delete the staged copy, presign a GET of the published one.
         allow("StoreImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("StoreImage", ["s3:PutObject", "s3:GetObject"], [published])

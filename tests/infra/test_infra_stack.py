@@ -393,9 +393,29 @@ def test_with_people_allowed_no_role_may_detect_entities(existing: Synth) -> Non
         assert existing.function(name)["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
 
 
+def test_by_default_only_the_celebrity_check_may_recognise_celebrities(synth: Synth) -> None:
+    allowed = roles_allowed(synth, "rekognition:RecognizeCelebrities")
+    assert len(allowed) == 1 and next(iter(allowed)).startswith("FunctionsRecognizeCelebritiesRole")
+    variables = synth.function("RecognizeCelebrities")["Environment"]["Variables"]
+    assert (variables["PEOPLE_POLICY"], variables["CELEBRITY_MIN_CONFIDENCE"]) == ("refuse-harmful", "90.0")
+
+
+def test_with_people_allowed_no_role_may_recognise_celebrities(existing: Synth) -> None:
+    assert roles_allowed(existing, "rekognition:RecognizeCelebrities") == set()
+    assert existing.function("RecognizeCelebrities")["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
+
+
+def test_the_celebrity_confidence_comes_from_its_context_option() -> None:
+    variables = synthesize({"celebrityMinConfidence": "97.5"}).function("RecognizeCelebrities")["Environment"]
+    assert variables["Variables"]["CELEBRITY_MIN_CONFIDENCE"] == "97.5"
+
+
 @pytest.mark.parametrize(
     ("context", "named"),
     [
+        ({"celebrityMinConfidence": "101"}, "celebrityMinConfidence"),
+        ({"celebrityMinConfidence": "very"}, "celebrityMinConfidence"),
+        ({"functionEnvironment": {"CELEBRITY_MIN_CONFIDENCE": "50"}}, "celebrityMinConfidence"),
         ({"people": "sometimes"}, "people"),
         ({"functionEnvironment": {"PEOPLE_POLICY": "allow"}}, "people"),
         ({"translatePrompts": "sometimes"}, "translatePrompts"),
@@ -411,6 +431,7 @@ def test_functions_reach_s3_only_under_their_own_prefixes(synth: Synth) -> None:
     expected = {
         "GenerateImage": {("s3:PutObject", "staging/*")},
         "ModerateImage": {("s3:GetObject", "staging/*")},
+        "RecognizeCelebrities": {("s3:GetObject", "staging/*")},
         "StoreImage": {
             ("s3:GetObject", "staging/*"),
             ("s3:DeleteObject", "staging/*"),
