@@ -235,6 +235,17 @@ class CelebrityConfig(FunctionConfig):
     min_confidence: Annotated[float, Field(ge=0.0, le=100.0)] = 90.0
 
 
+class GuardrailConfig(FunctionConfig):
+    """ApplyGuardrailToPrompt and ApplyGuardrailToImage: Amazon Bedrock Guardrails."""
+
+    ENV = {"bucket": "IMAGE_BUCKET", "guardrail_id": "GUARDRAIL_ID", "guardrail_version": "GUARDRAIL_VERSION"}
+
+    bucket: Annotated[str, Field(min_length=3)]
+    # Empty when the stack has no guardrail: the workflow then never calls these functions.
+    guardrail_id: str = ""
+    guardrail_version: str = "DRAFT"
+
+
 class StorageConfig(FunctionConfig):
     """StoreImage."""
 
