@@ -28,7 +28,9 @@ def test_no_one_is_recognised_without_an_injection(rekognition):
 
 
 def test_an_injected_celebrity_comes_back_in_rekognitions_shape_on_the_next_call_only(rekognition, standins):
-    inject_fault(standins.standins_url, "rekognition", "celebrity", name="Jane Example", match_confidence=97.5)
+    inject_fault(
+        standins.standins_url, "rekognition", "celebrity", name="Jane Example", match_confidence=97.5
+    )
 
     (face,) = rekognition.recognize_celebrities(Image={"Bytes": png(SCENE)})["CelebrityFaces"]
 

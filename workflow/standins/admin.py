@@ -11,7 +11,9 @@ A fault applies to the next `count` calls of one service:
   parents, besides what the stand-in's models find in it;
 - `unavailable` (Translate only): `ServiceUnavailableException` (503);
 - `celebrity` (Rekognition only): RecognizeCelebrities "recognises" `name` at
-  `match_confidence` (99 unless told): the stand-in cannot recognise anyone itself.
+  `match_confidence` (99 unless told): the stand-in cannot recognise anyone itself;
+- `intervene` (Bedrock only): ApplyGuardrail finds `filter_type` (SEXUAL unless
+  told) at HIGH confidence, besides what the local models find.
 
 `operation` limits a fault to one operation of the service (e.g. a Rekognition
 `throttle` on `RecognizeCelebrities` only); `flag` applies to
@@ -27,8 +29,8 @@ from typing import Literal, get_args
 
 import requests
 
-Service = Literal["comprehend", "rekognition", "sagemaker", "translate"]
-Kind = Literal["throttle", "error", "slow", "flag", "unavailable", "celebrity"]
+Service = Literal["comprehend", "rekognition", "sagemaker", "translate", "bedrock"]
+Kind = Literal["throttle", "error", "slow", "flag", "unavailable", "celebrity", "intervene"]
 SERVICES: tuple[str, ...] = get_args(Service)
 KINDS: tuple[str, ...] = get_args(Kind)
 FLAG_LABEL = "Explicit Nudity"
@@ -48,6 +50,7 @@ def inject_fault(
     operation: str | None = None,
     name: str = CELEBRITY_NAME,
     match_confidence: float = CELEBRITY_CONFIDENCE,
+    filter_type: str = "SEXUAL",
 ) -> None:
     fault: dict[str, object] = {
         "service": service,
@@ -59,6 +62,8 @@ def inject_fault(
         fault |= {"label": label, "confidence": confidence}
     if kind == "celebrity":
         fault |= {"name": name, "match_confidence": match_confidence}
+    if kind == "intervene":
+        fault["filter_type"] = filter_type
     if operation:
         fault["operation"] = operation
     response = requests.post(f"{base_url}/_admin/faults", json=fault, timeout=10)

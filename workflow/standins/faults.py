@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -32,12 +33,14 @@ class FaultRequest(BaseModel):
     match_confidence: float = Field(default=CELEBRITY_CONFIDENCE, ge=0.0, le=100.0)
     # Only calls of this operation (e.g. RecognizeCelebrities) take the fault; None: any.
     operation: str | None = None
+    # What an `intervene` fault makes the guardrail find.
+    filter_type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"] = "SEXUAL"
 
     @model_validator(mode="after")
     def _kind_fits_the_service(self) -> FaultRequest:
         if self.kind in OPERATION_OF_KIND:
-            if self.service != "rekognition":
-                raise ValueError(f"only rekognition takes a {self.kind!r} fault")
+            if self.service != SERVICE_OF_KIND[self.kind]:
+                raise ValueError(f"only {SERVICE_OF_KIND[self.kind]} takes a {self.kind!r} fault")
             if self.operation not in (None, OPERATION_OF_KIND[self.kind]):
                 raise ValueError(f"a {self.kind!r} fault applies to {OPERATION_OF_KIND[self.kind]} only")
             self.operation = OPERATION_OF_KIND[self.kind]
@@ -54,12 +57,18 @@ class FaultRequest(BaseModel):
 
 
 # The faults that only make sense for one operation.
-OPERATION_OF_KIND = {"flag": "DetectModerationLabels", "celebrity": "RecognizeCelebrities"}
+OPERATION_OF_KIND = {
+    "flag": "DetectModerationLabels",
+    "celebrity": "RecognizeCelebrities",
+    "intervene": "ApplyGuardrail",
+}
+SERVICE_OF_KIND = {"flag": "rekognition", "celebrity": "rekognition", "intervene": "bedrock"}
 OPERATIONS_OF_SERVICE: dict[str, list[str]] = {
     "comprehend": ["DetectToxicContent", "DetectDominantLanguage", "DetectEntities"],
     "rekognition": ["DetectModerationLabels", "RecognizeCelebrities"],
     "sagemaker": ["InvokeEndpoint"],
     "translate": ["TranslateText"],
+    "bedrock": ["ApplyGuardrail"],
 }
 
 
@@ -73,6 +82,7 @@ class Fault:
     name: str = CELEBRITY_NAME
     match_confidence: float = CELEBRITY_CONFIDENCE
     operation: str | None = None
+    filter_type: str = "SEXUAL"
 
 
 # What each service answers for an injected throttle or error, as AWS does.
@@ -84,6 +94,7 @@ THROTTLE_ERRORS = {
     # The runtime answers 429 ModelNotReadyException while an endpoint scales.
     "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
     "translate": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 429),
+    "bedrock": AwsError("ThrottlingException", "Too many requests (injected fault).", 429),
 }
 INTERNAL_ERRORS = {
     "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
@@ -94,6 +105,7 @@ INTERNAL_ERRORS = {
         424,
     ),
     "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+    "bedrock": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
 }
 UNAVAILABLE_ERRORS = {
     # A scale-to-zero endpoint whose inference component has no copy yet answers so.
@@ -126,6 +138,7 @@ class FaultBook:
                     request.name,
                     request.match_confidence,
                     request.operation,
+                    request.filter_type,
                 )
             )
 

@@ -39,6 +39,7 @@ from workflow.standins.faults import (
     FaultRequest,
 )
 from workflow.standins.generator import ImageGenerator
+from workflow.standins.guardrail import GuardrailStandIn
 from workflow.standins.image_models import NsfwModel, NudityDetector
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
@@ -59,6 +60,7 @@ OPERATIONS = {
     "RekognitionService.RecognizeCelebrities": ("rekognition", "recognize_celebrities"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
 }
+# Bedrock Runtime is REST-JSON: ApplyGuardrail is POST /guardrail/{id}/version/{version}/apply.
 
 
 class StandinApp:
@@ -78,12 +80,18 @@ class StandinApp:
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
+        self.guardrail = GuardrailStandIn(self.comprehend.toxicity, self.rekognition)
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
             [
                 Rule("/", methods=["POST"], endpoint="aws_json"),
                 Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invocations"),
+                Rule(
+                    "/guardrail/<identifier>/version/<version>/apply",
+                    methods=["POST"],
+                    endpoint="apply_guardrail",
+                ),
                 Rule("/_health", methods=["GET"], endpoint="health"),
                 Rule("/_admin/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
                 Rule("/_admin/translations", methods=["GET", "POST", "DELETE"], endpoint="translations"),
@@ -120,7 +128,8 @@ class StandinApp:
 
     @staticmethod
     def _error_content_type(request: Request) -> str:
-        return "application/json" if request.path.startswith("/endpoints/") else "application/x-amz-json-1.1"
+        rest_json = request.path.startswith(("/endpoints/", "/guardrail/"))
+        return "application/json" if rest_json else "application/x-amz-json-1.1"
 
     def _apply_fault(self, service: str, operation: str | None = None) -> Fault | None:
         """Raise or delay as an injected fault says; the fault when it flags the image
@@ -136,7 +145,7 @@ class StandinApp:
             raise UNAVAILABLE_ERRORS[service]
         if fault.kind == "slow":
             time.sleep(fault.delay_seconds)
-        return fault if fault.kind in ("flag", "celebrity") else None
+        return fault if fault.kind in ("flag", "celebrity", "intervene") else None
 
     def _aws_json(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
@@ -162,6 +171,14 @@ class StandinApp:
         self._apply_fault("sagemaker", "InvokeEndpoint")
         result = self.sagemaker.invoke(name, raw, request.content_type or "")
         return aws_json_response(result, content_type="application/json")
+
+    def _apply_guardrail(self, request: Request, identifier: str, version: str) -> Response:
+        body = parse_json(request.get_data(), code="ValidationException")
+        fault = self._apply_fault("bedrock", "ApplyGuardrail")
+        injected = fault.filter_type if fault else None
+        return aws_json_response(
+            self.guardrail.apply_guardrail(body, injected=injected), content_type="application/json"
+        )
 
     def _health(self, request: Request) -> Response:
         return aws_json_response({"status": "ok", "image_model": self.sagemaker.generator.description})
