@@ -31,10 +31,11 @@ def test_an_image_with_no_celebrity_is_approved_after_the_people_rule(env: Local
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 200, result.body
-    assert result.states[-8:] == [
+    assert result.states[-9:] == [
         "IsImageSafe",
         "RecognizeCelebrities",
         "IsNoRealPersonRefused",
+        "IsGuardrailOnForImage",
         "StoreImage",
         "ImageApproved",
         *ANSWER_END,
