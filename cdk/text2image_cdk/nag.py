@@ -127,6 +127,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
             else ""
         )
         + XRAY,
+        "ApplyGuardrailToPrompt": XRAY,
+        "ApplyGuardrailToImage": XRAY,
         "GenerateImage": XRAY,
         "StoreImage": XRAY,
         "DiscardStagedImage": XRAY,
@@ -143,6 +145,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "GenerateImage": [STAGING_PREFIX],
         "ModerateImage": [STAGING_PREFIX],
         **({"RecognizeCelebrities": [STAGING_PREFIX]} if stack.settings.people != "allow" else {}),
+        **({"ApplyGuardrailToImage": [STAGING_PREFIX]} if stack.settings.guardrail else {}),
         "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
         "ClaimIdempotencyKey": [PUBLISHED_PREFIX],

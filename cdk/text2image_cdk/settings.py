@@ -18,6 +18,7 @@ from text2image.domain.policy import PEOPLE_SETTINGS, PeopleSetting
 
 from .capacity import stage_throttle
 from .jumpstart import DEFAULT_INSTANCE_TYPE, SUPPORTED_INSTANCE_TYPES
+from .regions import guardrail_region_problem
 
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
@@ -63,6 +64,8 @@ class DeploySettings:
     # A celebrity Rekognition recognises on the image counts for the people rule from this
     # MatchConfidence (0..100) up.
     celebrity_min_confidence: float = 90.0
+    # Amazon Bedrock Guardrails as a second opinion on the prompt and the image.
+    guardrail: bool = False
     # Powertools layer: resolved at deploy time from the public SSM parameter for
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
@@ -156,6 +159,15 @@ class DeploySettings:
                 "context celebrityMinConfidence must be a number from 0 to 100, "
                 f"got {get('celebrityMinConfidence')!r}"
             )
+        guardrail = str(get("guardrail") or "off").lower()
+        if guardrail not in ("on", "off"):
+            raise SettingsError(f"context guardrail must be on or off, got {get('guardrail')!r}")
+        if guardrail == "on" and (problem := guardrail_region_problem(str(region))):
+            raise SettingsError(problem)
+        if {"GUARDRAIL_ID", "GUARDRAIL_VERSION"} & set(overrides):
+            raise SettingsError(
+                "the guardrail is set with context guardrail=on, not with functionEnvironment"
+            )
         if "TRANSLATE_PROMPTS" in overrides:
             raise SettingsError(
                 "set TRANSLATE_PROMPTS with context translatePrompts (it also decides the IAM grant), "
@@ -210,6 +222,7 @@ class DeploySettings:
             translate_prompts=translate_prompts,
             people=people,  # type: ignore[arg-type]  # checked against PEOPLE_SETTINGS above
             celebrity_min_confidence=celebrity_min_confidence,
+            guardrail=guardrail == "on",
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
             alarm_email=_email(get("alarmEmail")),

@@ -405,6 +405,45 @@ def test_with_people_allowed_no_role_may_recognise_celebrities(existing: Synth) 
     assert existing.function("RecognizeCelebrities")["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
 
 
+@pytest.fixture(scope="module")
+def guarded() -> Synth:
+    return synthesize({**CUSTOM, "guardrail": "on"})
+
+
+def test_by_default_there_is_no_guardrail_and_no_role_may_apply_one(synth: Synth) -> None:
+    assert synth.resources("AWS::Bedrock::Guardrail") == {}
+    assert roles_allowed(synth, "bedrock:ApplyGuardrail") == set()
+    for machine in synth.resources("AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"]["DefinitionSubstitutions"]["GuardrailMode"] == "off"
+
+
+def test_guardrail_on_filters_text_and_images_and_only_its_functions_may_apply_it(guarded: Synth) -> None:
+    ((logical_id, guardrail),) = guarded.resources("AWS::Bedrock::Guardrail").items()
+    filters = {f["Type"]: f for f in guardrail["Properties"]["ContentPolicyConfig"]["FiltersConfig"]}
+    assert set(filters) == {"SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"}
+    for name in ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT"):
+        assert filters[name]["InputModalities"] == filters[name]["OutputModalities"] == ["TEXT", "IMAGE"]
+    assert filters["PROMPT_ATTACK"]["OutputStrength"] == "NONE"
+    assert len(guarded.resources("AWS::Bedrock::GuardrailVersion")) == 1
+    allowed = roles_allowed(guarded, "bedrock:ApplyGuardrail")
+    assert {role.split("Role")[0] for role in allowed} == {
+        "FunctionsApplyGuardrailToPrompt",
+        "FunctionsApplyGuardrailToImage",
+    }
+    for _, statement in statements(guarded):
+        if "bedrock:ApplyGuardrail" in as_list(statement["Action"]):
+            assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [logical_id, "GuardrailArn"]}]
+    # One ASL file for both modes: the deployed setting turns the guardrail's Choices on.
+    for machine in guarded.resources("AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"]["DefinitionSubstitutions"]["GuardrailMode"] == "on"
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-southeast-2"])
+def test_guardrail_on_fails_at_synth_where_image_filters_are_not_generally_available(region: str) -> None:
+    with pytest.raises(SettingsError, match=f"guardrail=on needs .* not generally available in {region}"):
+        synthesize({"guardrail": "on", "region": region})
+
+
 def test_the_celebrity_confidence_comes_from_its_context_option() -> None:
     variables = synthesize({"celebrityMinConfidence": "97.5"}).function("RecognizeCelebrities")["Environment"]
     assert variables["Variables"]["CELEBRITY_MIN_CONFIDENCE"] == "97.5"
