@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 from cdk.text2image_cdk.settings import SettingsError
 from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.catalogue import FUNCTIONS
+from text2image.catalogue import ASL_SETTINGS, FUNCTIONS
 from text2image.config import ConfigurationError
 from text2image.domain.jobs import JOB_TIMEOUT_SECONDS, job_definition
 from text2image.domain.taxonomy import MODERATION_CATEGORIES
@@ -97,7 +97,8 @@ def test_state_machine_runs_the_asl_file_with_each_placeholder_bound_to_its_func
             assert properties["DefinitionString"] == ASL_FILE.read_text()
         substitutions = properties["DefinitionSubstitutions"]
         expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
-        assert set(substitutions) == set(expected)
+        # Besides the functions, the deployment's settings (the guardrail's mode).
+        assert set(substitutions) == set(expected) | set(ASL_SETTINGS)
         for placeholder, name in expected.items():
             function_id = substitutions[placeholder]["Fn::GetAtt"][0]
             assert function_id.startswith(f"Functions{name}") and "Role" not in function_id
@@ -330,6 +331,7 @@ RESOURCE_STAR_ALLOWED = {
     "comprehend:DetectToxicContent",
     "comprehend:DetectEntities",
     "rekognition:DetectModerationLabels",
+    "rekognition:RecognizeCelebrities",
     "translate:TranslateText",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
