@@ -121,6 +121,14 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "CheckToxicityApi": prompt_check + XRAY,
         "ModerateImage": "Rekognition DetectModerationLabels has no resource-level permissions, "
         "so Resource: * is required. " + XRAY,
+        "RecognizeCelebrities": (
+            "Rekognition RecognizeCelebrities has no resource-level permissions, so Resource: * is required. "
+            if stack.settings.people != "allow"
+            else ""
+        )
+        + XRAY,
+        "ApplyGuardrailToPrompt": XRAY,
+        "ApplyGuardrailToImage": XRAY,
         "GenerateImage": XRAY,
         "StoreImage": XRAY,
         "DiscardStagedImage": XRAY,
@@ -136,6 +144,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     prefixes = {
         "GenerateImage": [STAGING_PREFIX],
         "ModerateImage": [STAGING_PREFIX],
+        **({"RecognizeCelebrities": [STAGING_PREFIX]} if stack.settings.people != "allow" else {}),
+        **({"ApplyGuardrailToImage": [STAGING_PREFIX]} if stack.settings.guardrail else {}),
         "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
         "ClaimIdempotencyKey": [PUBLISHED_PREFIX],

@@ -15,6 +15,14 @@ from the AWS documentation (re-check there before adding a Region):
 - Translate (`TranslateText`): "Amazon Translate endpoints and quotas"
   (https://docs.aws.amazon.com/general/latest/gr/translate.html).
 
+- Bedrock Guardrails image content filters (`-c guardrail=on`): Amazon Bedrock User
+  Guide, "Block harmful images with content filters"
+  (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-mmfilter.html):
+  generally available, for all six categories, in us-east-1, us-west-2, eu-central-1
+  and ap-northeast-1; a preview, for hate, insults, sexual and violence only, in
+  us-east-2, ap-south-1, ap-northeast-2, ap-southeast-1, ap-southeast-2, eu-west-1,
+  eu-west-2 and us-gov-west-1. The stack needs the generally available filters.
+
 Pure Python: the preflight imports it without the CDK.
 """
 
@@ -64,6 +72,39 @@ SERVICE_REGIONS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+GUARDRAIL_IMAGE_FILTERS = "Bedrock Guardrails image content filters"
+GUARDRAIL_IMAGE_REGIONS: frozenset[str] = frozenset(
+    {"us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"}
+)
+GUARDRAIL_IMAGE_PREVIEW_REGIONS: frozenset[str] = frozenset(
+    {
+        "us-east-2",
+        "ap-south-1",
+        "ap-northeast-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "eu-west-1",
+        "eu-west-2",
+    }
+)
+
+
+def guardrail_region_problem(region: str) -> str | None:
+    """Why `-c guardrail=on` cannot be deployed in `region`, or None when it can."""
+    if region in GUARDRAIL_IMAGE_REGIONS:
+        return None
+    preview = (
+        " (there they are a preview, without the misconduct and prompt attack categories)"
+        if region in GUARDRAIL_IMAGE_PREVIEW_REGIONS
+        else ""
+    )
+    return (
+        f"context guardrail=on needs {GUARDRAIL_IMAGE_FILTERS}, which are not generally available in "
+        f"{region}{preview}; they are in {sorted(GUARDRAIL_IMAGE_REGIONS)}. Choose one of those that also "
+        f"runs the workflow ({sorted(GUARDRAIL_IMAGE_REGIONS & WORKFLOW_REGIONS)}) or leave guardrail off."
+    )
+
 
 # The workflow cannot run without both moderation services in its own Region.
 WORKFLOW_REGIONS: frozenset[str] = (

@@ -18,6 +18,7 @@ from text2image.domain.policy import PEOPLE_SETTINGS, PeopleSetting
 
 from .capacity import stage_throttle
 from .jumpstart import DEFAULT_INSTANCE_TYPE, SUPPORTED_INSTANCE_TYPES
+from .regions import guardrail_region_problem
 
 ApiAuth = Literal["none", "apiKey", "iam"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
@@ -60,6 +61,11 @@ class DeploySettings:
     # Named real people in prompts: allow, refuse-harmful (with sexual, violent, humiliating
     # or degrading words) or refuse. Anything but allow lets the prompt check call DetectEntities.
     people: PeopleSetting = "refuse-harmful"
+    # A celebrity Rekognition recognises on the image counts for the people rule from this
+    # MatchConfidence (0..100) up.
+    celebrity_min_confidence: float = 90.0
+    # Amazon Bedrock Guardrails as a second opinion on the prompt and the image.
+    guardrail: bool = False
     # Powertools layer: resolved at deploy time from the public SSM parameter for
     # this version, unless a layer ARN is given.
     powertools_version: str | None = None
@@ -136,6 +142,32 @@ class DeploySettings:
         people = str(get("people") or cls.people)
         if people not in PEOPLE_SETTINGS:
             raise SettingsError(f"context people must be one of {list(PEOPLE_SETTINGS)}, got {people!r}")
+        if "CELEBRITY_MIN_CONFIDENCE" in overrides:
+            raise SettingsError(
+                "set CELEBRITY_MIN_CONFIDENCE with context celebrityMinConfidence, "
+                "not with functionEnvironment"
+            )
+        celebrity_min_confidence = get("celebrityMinConfidence")
+        try:
+            celebrity_min_confidence = float(
+                cls.celebrity_min_confidence if celebrity_min_confidence is None else celebrity_min_confidence
+            )
+        except (TypeError, ValueError):
+            celebrity_min_confidence = -1.0
+        if not 0.0 <= celebrity_min_confidence <= 100.0:
+            raise SettingsError(
+                "context celebrityMinConfidence must be a number from 0 to 100, "
+                f"got {get('celebrityMinConfidence')!r}"
+            )
+        guardrail = str(get("guardrail") or "off").lower()
+        if guardrail not in ("on", "off"):
+            raise SettingsError(f"context guardrail must be on or off, got {get('guardrail')!r}")
+        if guardrail == "on" and (problem := guardrail_region_problem(str(region))):
+            raise SettingsError(problem)
+        if {"GUARDRAIL_ID", "GUARDRAIL_VERSION"} & set(overrides):
+            raise SettingsError(
+                "the guardrail is set with context guardrail=on, not with functionEnvironment"
+            )
         if "TRANSLATE_PROMPTS" in overrides:
             raise SettingsError(
                 "set TRANSLATE_PROMPTS with context translatePrompts (it also decides the IAM grant), "
@@ -189,6 +221,8 @@ class DeploySettings:
             function_environment={str(k): str(v) for k, v in overrides.items()},
             translate_prompts=translate_prompts,
             people=people,  # type: ignore[arg-type]  # checked against PEOPLE_SETTINGS above
+            celebrity_min_confidence=celebrity_min_confidence,
+            guardrail=guardrail == "on",
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
             alarm_email=_email(get("alarmEmail")),

@@ -12,6 +12,7 @@ from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 from .api import Api
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
 from .functions import Functions
+from .guardrail import SecondOpinionGuardrail
 from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
 from .nag import add_suppressions
@@ -54,6 +55,7 @@ class Text2ImageStack(Stack):
             endpoint_name = self.endpoint.endpoint_name
             inference_component_name = self.endpoint.inference_component_name
 
+        self.guardrail = SecondOpinionGuardrail(self, "Guardrail") if settings.guardrail else None
         self.tables = Tables(self, "Tables")
         self.functions = Functions(
             self,
@@ -67,6 +69,9 @@ class Text2ImageStack(Stack):
                 "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
                 "TRANSLATE_PROMPTS": "true" if settings.translate_prompts else "false",
                 "PEOPLE_POLICY": settings.people,
+                "CELEBRITY_MIN_CONFIDENCE": str(settings.celebrity_min_confidence),
+                "GUARDRAIL_ID": self.guardrail.guardrail_id if self.guardrail else "",
+                "GUARDRAIL_VERSION": self.guardrail.version_number if self.guardrail else "DRAFT",
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
@@ -87,7 +92,11 @@ class Text2ImageStack(Stack):
             )
 
         self.workflow = Workflow(
-            self, "Workflow", functions=self.functions.by_name, log_retention_days=settings.log_retention_days
+            self,
+            "Workflow",
+            functions=self.functions.by_name,
+            log_retention_days=settings.log_retention_days,
+            guardrail=settings.guardrail,
         )
         run_job = self.functions.by_name["RunJob"]
         self.functions.by_name["JobsApi"].add_environment("RUN_JOB_FUNCTION", run_job.function_name)
@@ -166,6 +175,16 @@ class Text2ImageStack(Stack):
         # Rekognition reads the staged object with the caller's credentials.
         allow("ModerateImage", ["rekognition:DetectModerationLabels"], ["*"])
         allow("ModerateImage", ["s3:GetObject"], [staged])
+        if self.settings.people != "allow":
+            # The people rule on the image: RecognizeCelebrities has no resource-level permissions
+            # either, and reads the staged object with the caller's credentials.
+            allow("RecognizeCelebrities", ["rekognition:RecognizeCelebrities"], ["*"])
+            allow("RecognizeCelebrities", ["s3:GetObject"], [staged])
+        if self.guardrail is not None:
+            # ApplyGuardrail on this guardrail only; the image's bytes are read from staging.
+            for function in ("ApplyGuardrailToPrompt", "ApplyGuardrailToImage"):
+                allow(function, ["bedrock:ApplyGuardrail"], [self.guardrail.arn])
+            allow("ApplyGuardrailToImage", ["s3:GetObject"], [staged])
         # Copy staged -> published, delete the staged copy, presign a GET of the published one.
         allow("StoreImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("StoreImage", ["s3:PutObject", "s3:GetObject"], [published])

@@ -26,6 +26,7 @@ class Workflow(Construct):
         *,
         functions: Mapping[str, lambda_.IFunction],
         log_retention_days: int,
+        guardrail: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         # Express keeps no history: executions are inspected from this log group.
@@ -51,7 +52,11 @@ class Workflow(Construct):
             )
         )
         definition = ASL_FILE.read_text()
-        substitutions = asl_substitutions(definition, lambda name: functions[name].function_arn)
+        substitutions = asl_substitutions(
+            definition,
+            lambda name: functions[name].function_arn,
+            {"GuardrailMode": "on" if guardrail else "off"},
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -7,14 +7,16 @@ configuration it reads. Pure Python: no AWS imports.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from text2image.config import (
     AdmissionConfig,
+    CelebrityConfig,
     DiscardConfig,
     FunctionConfig,
     GenerationConfig,
+    GuardrailConfig,
     IdempotencyConfig,
     JobsConfig,
     ModerationConfig,
@@ -84,6 +86,27 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Runs Rekognition content moderation on the staged image.",
     ),
     FunctionSpec(
+        name="RecognizeCelebrities",
+        handler="text2image.handlers.recognize_celebrities.handler",
+        config=CelebrityConfig,
+        asl_placeholder="RecognizeCelebritiesFunctionArn",
+        description="Applies the people rule to celebrities Rekognition recognises on the staged image.",
+    ),
+    FunctionSpec(
+        name="ApplyGuardrailToPrompt",
+        handler="text2image.handlers.apply_guardrail_to_prompt.handler",
+        config=GuardrailConfig,
+        asl_placeholder="ApplyGuardrailToPromptFunctionArn",
+        description="Asks Amazon Bedrock Guardrails for its opinion on the English prompt (guardrail on).",
+    ),
+    FunctionSpec(
+        name="ApplyGuardrailToImage",
+        handler="text2image.handlers.apply_guardrail_to_image.handler",
+        config=GuardrailConfig,
+        asl_placeholder="ApplyGuardrailToImageFunctionArn",
+        description="Asks Amazon Bedrock Guardrails for its opinion on the staged image (guardrail on).",
+    ),
+    FunctionSpec(
         name="StoreImage",
         handler="text2image.handlers.store_image.handler",
         config=StorageConfig,
@@ -143,13 +166,30 @@ ASL_PATH = "asl/text2image.asl.json"
 ASL_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
-def asl_substitutions(definition: str, function_arn: Callable[[str], str]) -> dict[str, str]:
+# Placeholders that carry a deployment setting rather than a function's ARN, with their
+# values: `GuardrailMode` lets one ASL file skip the guardrail's states with a Choice.
+ASL_SETTINGS: dict[str, tuple[str, ...]] = {"GuardrailMode": ("off", "on")}
+
+
+def asl_substitutions(
+    definition: str, function_arn: Callable[[str], str], settings: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Every `${...}` placeholder of the ASL definition mapped to its function's
-    ARN (`function_arn(name)`), for the CDK stack and the local runner alike; a
+    ARN (`function_arn(name)`) or its setting's value (the first of `ASL_SETTINGS`
+    unless `settings` says), for the CDK stack and the local runner alike; a
     placeholder the catalogue does not fill is an error."""
+    settings = settings or {}
+    unknown = sorted(set(settings) - set(ASL_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown ASL settings {unknown}; known: {sorted(ASL_SETTINGS)}")
     substitutions = {
         spec.asl_placeholder: function_arn(spec.name) for spec in FUNCTIONS if spec.asl_placeholder
     }
+    for name, values in ASL_SETTINGS.items():
+        value = settings.get(name, values[0])
+        if value not in values:
+            raise ValueError(f"ASL setting {name} must be one of {list(values)}, got {value!r}")
+        substitutions[name] = value
     missing = sorted(set(ASL_PLACEHOLDER.findall(definition)) - set(substitutions))
     if missing:
         raise ValueError(f"the ASL file has placeholders the catalogue does not fill: {missing}")

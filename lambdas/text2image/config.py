@@ -219,6 +219,33 @@ class ModerationConfig(FunctionConfig):
         return value
 
 
+class CelebrityConfig(FunctionConfig):
+    """RecognizeCelebrities: the people rule on the generated image."""
+
+    ENV = {
+        "bucket": "IMAGE_BUCKET",
+        "people": "PEOPLE_POLICY",
+        "min_confidence": "CELEBRITY_MIN_CONFIDENCE",
+    }
+
+    bucket: Annotated[str, Field(min_length=3)]
+    # The same setting as the prompt's people rule (see domain.celebrities).
+    people: PeopleSetting = "refuse-harmful"
+    # A celebrity counts from this MatchConfidence (0..100) up.
+    min_confidence: Annotated[float, Field(ge=0.0, le=100.0)] = 90.0
+
+
+class GuardrailConfig(FunctionConfig):
+    """ApplyGuardrailToPrompt and ApplyGuardrailToImage: Amazon Bedrock Guardrails."""
+
+    ENV = {"bucket": "IMAGE_BUCKET", "guardrail_id": "GUARDRAIL_ID", "guardrail_version": "GUARDRAIL_VERSION"}
+
+    bucket: Annotated[str, Field(min_length=3)]
+    # Empty when the stack has no guardrail: the workflow then never calls these functions.
+    guardrail_id: str = ""
+    guardrail_version: str = "DRAFT"
+
+
 class StorageConfig(FunctionConfig):
     """StoreImage."""
 

@@ -109,3 +109,16 @@ class IdempotencyTableUnavailable(WorkflowError):
 
 class IdempotencyTableRefused(WorkflowError):
     """DynamoDB refused the request (permissions, table missing)."""
+
+
+# Amazon Bedrock Guardrails (ApplyGuardrail).
+class GuardrailThrottled(WorkflowError):
+    pass
+
+
+class GuardrailUnavailable(WorkflowError):
+    pass
+
+
+class GuardrailRefused(WorkflowError):
+    """The guardrail refused the call, is not configured, or did not assess the content."""

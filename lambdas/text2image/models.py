@@ -26,7 +26,9 @@ class PromptCheckInput(_Step):
 
 class PromptVerdict(DeferredModel):
     safe: bool
-    reason_code: Literal["", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE", "DENIED_CONTENT", "REAL_PERSON"] = ""
+    reason_code: Literal[
+        "", "TOXIC_PROMPT", "UNSUPPORTED_LANGUAGE", "DENIED_CONTENT", "REAL_PERSON", "GUARDRAIL_INTERVENED"
+    ] = ""
     reason: str = ""
     # The policy rule a DENIED_CONTENT or REAL_PERSON refusal broke, the words that
     # made it, and the policy file's version.
@@ -46,6 +48,9 @@ class PromptVerdict(DeferredModel):
     translation_terminologies: list[str] = []
     toxicity: float | None = None
     labels: list[Label] = []
+    # Set by ApplyGuardrailToPrompt: the guardrail's action and the filters that blocked.
+    guardrail_action: str = ""
+    guardrail_filters: list[str] = []
 
 
 class CheckedPrompts(DeferredModel):
@@ -101,12 +106,53 @@ class ModerateInput(_Step):
     execution_name: str | None = None
 
 
+class RecognisedCelebrity(DeferredModel):
+    name: str
+    id: str
+    # Rekognition's MatchConfidence, 0..100.
+    match_confidence: float
+
+
 class ImageCheck(DeferredModel):
     safe: bool
-    reason_code: Literal["", "UNSAFE_IMAGE"] = ""
+    reason_code: Literal["", "UNSAFE_IMAGE", "REAL_PERSON", "GUARDRAIL_INTERVENED"] = ""
     reason: str = ""
     labels: list[Label] = []
     model_version: str = ""
+    # Set by RecognizeCelebrities: whether it asked Rekognition, whom it recognised at or
+    # above the minimum confidence, and the people rule and words a refusal broke.
+    celebrities_checked: bool | None = None
+    celebrities: list[RecognisedCelebrity] = []
+    rule: str = ""
+    matched: list[str] = []
+    policy_version: str = ""
+    # Set by ApplyGuardrailToImage: the guardrail's action and the filters that blocked.
+    guardrail_action: str = ""
+    guardrail_filters: list[str] = []
+
+
+class GuardrailPromptInput(_Step):
+    # The English texts: what was checked and what SDXL will draw.
+    checked_prompts: CheckedPrompts
+    prompt_check: PromptVerdict
+    execution_id: str = Field(min_length=1)
+
+
+class GuardrailImageInput(_Step):
+    staged_key: str = Field(min_length=1)
+    content_type: Literal["image/png", "image/jpeg"]
+    image_check: ImageCheck
+    execution_id: str = Field(min_length=1)
+
+
+class RecognizeCelebritiesInput(_Step):
+    staged_key: str = Field(min_length=1)
+    execution_id: str = Field(min_length=1)
+    # The moderation verdict the people rule builds on (its labels, its model version).
+    image_check: ImageCheck
+    # The original prompt and the English one: their harmful words count under refuse-harmful.
+    request: JobRequest
+    checked_prompts: CheckedPrompts
 
 
 class StoreInput(_Step):

@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 from cdk.text2image_cdk.settings import SettingsError
 from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
-from text2image.catalogue import FUNCTIONS
+from text2image.catalogue import ASL_SETTINGS, FUNCTIONS
 from text2image.config import ConfigurationError
 from text2image.domain.jobs import JOB_TIMEOUT_SECONDS, job_definition
 from text2image.domain.taxonomy import MODERATION_CATEGORIES
@@ -97,7 +97,8 @@ def test_state_machine_runs_the_asl_file_with_each_placeholder_bound_to_its_func
             assert properties["DefinitionString"] == ASL_FILE.read_text()
         substitutions = properties["DefinitionSubstitutions"]
         expected = {spec.asl_placeholder: spec.name for spec in FUNCTIONS if spec.asl_placeholder}
-        assert set(substitutions) == set(expected)
+        # Besides the functions, the deployment's settings (the guardrail's mode).
+        assert set(substitutions) == set(expected) | set(ASL_SETTINGS)
         for placeholder, name in expected.items():
             function_id = substitutions[placeholder]["Fn::GetAtt"][0]
             assert function_id.startswith(f"Functions{name}") and "Role" not in function_id
@@ -330,6 +331,7 @@ RESOURCE_STAR_ALLOWED = {
     "comprehend:DetectToxicContent",
     "comprehend:DetectEntities",
     "rekognition:DetectModerationLabels",
+    "rekognition:RecognizeCelebrities",
     "translate:TranslateText",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -393,9 +395,68 @@ def test_with_people_allowed_no_role_may_detect_entities(existing: Synth) -> Non
         assert existing.function(name)["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
 
 
+def test_by_default_only_the_celebrity_check_may_recognise_celebrities(synth: Synth) -> None:
+    allowed = roles_allowed(synth, "rekognition:RecognizeCelebrities")
+    assert len(allowed) == 1 and next(iter(allowed)).startswith("FunctionsRecognizeCelebritiesRole")
+    variables = synth.function("RecognizeCelebrities")["Environment"]["Variables"]
+    assert (variables["PEOPLE_POLICY"], variables["CELEBRITY_MIN_CONFIDENCE"]) == ("refuse-harmful", "90.0")
+
+
+def test_with_people_allowed_no_role_may_recognise_celebrities(existing: Synth) -> None:
+    assert roles_allowed(existing, "rekognition:RecognizeCelebrities") == set()
+    assert existing.function("RecognizeCelebrities")["Environment"]["Variables"]["PEOPLE_POLICY"] == "allow"
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Synth:
+    return synthesize({**CUSTOM, "guardrail": "on"})
+
+
+def test_by_default_there_is_no_guardrail_and_no_role_may_apply_one(synth: Synth) -> None:
+    assert synth.resources("AWS::Bedrock::Guardrail") == {}
+    assert roles_allowed(synth, "bedrock:ApplyGuardrail") == set()
+    for machine in synth.resources("AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"]["DefinitionSubstitutions"]["GuardrailMode"] == "off"
+
+
+def test_guardrail_on_filters_text_and_images_and_only_its_functions_may_apply_it(guarded: Synth) -> None:
+    ((logical_id, guardrail),) = guarded.resources("AWS::Bedrock::Guardrail").items()
+    filters = {f["Type"]: f for f in guardrail["Properties"]["ContentPolicyConfig"]["FiltersConfig"]}
+    assert set(filters) == {"SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"}
+    for name in ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT"):
+        assert filters[name]["InputModalities"] == filters[name]["OutputModalities"] == ["TEXT", "IMAGE"]
+    assert filters["PROMPT_ATTACK"]["OutputStrength"] == "NONE"
+    assert len(guarded.resources("AWS::Bedrock::GuardrailVersion")) == 1
+    allowed = roles_allowed(guarded, "bedrock:ApplyGuardrail")
+    assert {role.split("Role")[0] for role in allowed} == {
+        "FunctionsApplyGuardrailToPrompt",
+        "FunctionsApplyGuardrailToImage",
+    }
+    for _, statement in statements(guarded):
+        if "bedrock:ApplyGuardrail" in as_list(statement["Action"]):
+            assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [logical_id, "GuardrailArn"]}]
+    # One ASL file for both modes: the deployed setting turns the guardrail's Choices on.
+    for machine in guarded.resources("AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"]["DefinitionSubstitutions"]["GuardrailMode"] == "on"
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-southeast-2"])
+def test_guardrail_on_fails_at_synth_where_image_filters_are_not_generally_available(region: str) -> None:
+    with pytest.raises(SettingsError, match=f"guardrail=on needs .* not generally available in {region}"):
+        synthesize({"guardrail": "on", "region": region})
+
+
+def test_the_celebrity_confidence_comes_from_its_context_option() -> None:
+    variables = synthesize({"celebrityMinConfidence": "97.5"}).function("RecognizeCelebrities")["Environment"]
+    assert variables["Variables"]["CELEBRITY_MIN_CONFIDENCE"] == "97.5"
+
+
 @pytest.mark.parametrize(
     ("context", "named"),
     [
+        ({"celebrityMinConfidence": "101"}, "celebrityMinConfidence"),
+        ({"celebrityMinConfidence": "very"}, "celebrityMinConfidence"),
+        ({"functionEnvironment": {"CELEBRITY_MIN_CONFIDENCE": "50"}}, "celebrityMinConfidence"),
         ({"people": "sometimes"}, "people"),
         ({"functionEnvironment": {"PEOPLE_POLICY": "allow"}}, "people"),
         ({"translatePrompts": "sometimes"}, "translatePrompts"),
@@ -411,6 +472,7 @@ def test_functions_reach_s3_only_under_their_own_prefixes(synth: Synth) -> None:
     expected = {
         "GenerateImage": {("s3:PutObject", "staging/*")},
         "ModerateImage": {("s3:GetObject", "staging/*")},
+        "RecognizeCelebrities": {("s3:GetObject", "staging/*")},
         "StoreImage": {
             ("s3:GetObject", "staging/*"),
             ("s3:DeleteObject", "staging/*"),

@@ -26,6 +26,7 @@ CELLS: list[dict[str, Any]] = [
     {**CONCRETE, "translatePrompts": "false"},
     {**CONCRETE, "minInstances": "0"},  # scale to zero: inference component, scaling from the alarm
     {**CONCRETE, "alarmEmail": "ops@example.com"},
+    {**CONCRETE, "guardrail": "on"},  # Bedrock Guardrails: the guardrail, its version, scoped grants
 ]
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 from repo_paths import ASL_FILE, REPO_ROOT
 from text2image import errors
-from text2image.catalogue import FUNCTIONS
+from text2image.catalogue import ASL_SETTINGS, FUNCTIONS
 from text2image.contract import ApprovedResponse, RejectedResponse
 from workflow.local.environment import asl_substitutions, substitute_placeholders
 from workflow.ops.diagram import all_states
@@ -41,7 +41,8 @@ def test_asl_validator_rejects_a_broken_definition(tmp_path):
 
 def test_every_placeholder_is_one_the_catalogue_provides_and_gets_substituted():
     placeholders = set(re.findall(r"\$\{(\w+)\}", DEFINITION))
-    assert placeholders == {spec.asl_placeholder for spec in FUNCTIONS if spec.asl_placeholder}
+    functions = {spec.asl_placeholder for spec in FUNCTIONS if spec.asl_placeholder}
+    assert placeholders == functions | set(ASL_SETTINGS)
     assert "${" not in substitute_placeholders(DEFINITION, asl_substitutions())
 
 

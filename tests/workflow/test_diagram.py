@@ -40,6 +40,8 @@ CORE_PATH = [
     "GenerateImage",
     "ModerateImage",
     "IsImageSafe",
+    "RecognizeCelebrities",
+    "IsNoRealPersonRefused",
     "StoreImage",
     "ImageApproved",
 ]

@@ -64,6 +64,9 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     "JOB_EXECUTION_RUNNER": "poll",
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    # The local ApplyGuardrail stand-in answers for this guardrail (used with GUARDRAIL=on).
+    "GUARDRAIL_ID": "local-guardrail",
+    "GUARDRAIL_VERSION": "1",
 }
 
 
@@ -123,8 +126,12 @@ def substitute_placeholders(definition: str, values: Mapping[str, str]) -> str:
     return ASL_PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)
 
 
-def asl_substitutions(region: str = REGION) -> dict[str, str]:
-    return catalogue.asl_substitutions(ASL_FILE.read_text(), lambda name: function_arn(region, name))
+def asl_substitutions(region: str = REGION, guardrail: str | None = None) -> dict[str, str]:
+    """The ASL's placeholders; the guardrail's mode from `guardrail`, else `GUARDRAIL` (off)."""
+    mode = guardrail or os.environ.get("GUARDRAIL") or "off"
+    return catalogue.asl_substitutions(
+        ASL_FILE.read_text(), lambda name: function_arn(region, name), {"GuardrailMode": mode}
+    )
 
 
 def free_port() -> int:
@@ -257,6 +264,9 @@ class LocalEnvironment:
         self.dispatcher.restore_function_timeouts()
         self.dispatcher.invocations.clear()
         self._empty_tables()
+        if getattr(self, "_guardrail_changed", False):
+            self.use_guardrail(os.environ.get("GUARDRAIL") or "off")
+            self._guardrail_changed = False
         if self._standins is not None:
             self._standins.app.calls.clear()
         self.empty_bucket(self.bucket)
@@ -293,6 +303,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
             "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.standins_url,
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.standins_url,
         }
 
     def _set_environment(self, variables: Mapping[str, str]) -> None:
@@ -318,6 +329,16 @@ class LocalEnvironment:
             roleArn=ROLE_ARN,
             type="EXPRESS",
         )["stateMachineArn"]
+
+    def use_guardrail(self, mode: str) -> None:
+        """Redefine both state machines with the guardrail `on` or `off`, as a redeploy
+        with `-c guardrail=...` would."""
+        self._guardrail_changed = True
+        definition = substitute_placeholders(ASL_FILE.read_text(), asl_substitutions(REGION, mode))
+        self.sfn.update_state_machine(stateMachineArn=self.state_machine_arn, definition=definition)
+        self.sfn.update_state_machine(
+            stateMachineArn=self.job_state_machine_arn, definition=job_definition(definition)
+        )
 
     def service_calls(self, operation: str = "") -> list[dict[str, Any]]:
         """The stand-ins' latest calls (operation, HTTP status, ms), oldest first, whose

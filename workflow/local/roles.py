@@ -16,6 +16,7 @@ class Role(Enum):
 
     DESIGN_CARD = ("the design card: check the prompt, generate, moderate, publish", True)
     REJECTION = ("rejections: an answer, not an error", True)
+    GUARDRAIL = ("the optional second opinion: Amazon Bedrock Guardrails", False)
     ADMISSION = ("admission to the GPU", False)
     IDEMPOTENCY = ("idempotency", False)
     ANSWER = ("answer and clean-up", False)
@@ -31,9 +32,18 @@ ROLE_OF: dict[str, Role] = {
     "ReceiveRequest": Role.DESIGN_CARD,
     "CheckPromptToxicity": Role.DESIGN_CARD,
     "IsPromptSafe": Role.DESIGN_CARD,
+    "ReadGuardrailSetting": Role.GUARDRAIL,
+    "IsGuardrailOnForPrompt": Role.GUARDRAIL,
+    "ApplyGuardrailToPrompt": Role.GUARDRAIL,
+    "IsPromptAllowedByGuardrail": Role.GUARDRAIL,
+    "IsGuardrailOnForImage": Role.GUARDRAIL,
+    "ApplyGuardrailToImage": Role.GUARDRAIL,
+    "IsImageAllowedByGuardrail": Role.GUARDRAIL,
     "GenerateImage": Role.DESIGN_CARD,
     "ModerateImage": Role.DESIGN_CARD,
     "IsImageSafe": Role.DESIGN_CARD,
+    "RecognizeCelebrities": Role.DESIGN_CARD,
+    "IsNoRealPersonRefused": Role.DESIGN_CARD,
     "StoreImage": Role.DESIGN_CARD,
     "ImageApproved": Role.DESIGN_CARD,
     "PromptRejected": Role.REJECTION,

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from text2image.catalogue import ASL_PLACEHOLDER, FUNCTIONS
+from text2image.catalogue import ASL_PLACEHOLDER, ASL_SETTINGS, FUNCTIONS
 from text2image.contract import GenerateRequest
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from text2image.tables import TABLES
@@ -184,6 +184,8 @@ def plan(
     functions: dict[str, TemplateFunction] = {}
     prefix = resolver.function_arn("")
     for placeholder, arn in substitutions.items():
+        if placeholder in ASL_SETTINGS:  # a deployment setting, such as the guardrail's mode
+            continue
         if not arn.startswith(prefix):
             raise RehearsalError(
                 f"substitution {placeholder} is {arn!r}, not one of the template's functions"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflow.standins.admin import FLAG_CONFIDENCE, FLAG_LABEL, Kind, Service
+from workflow.standins.admin import (
+    CELEBRITY_CONFIDENCE,
+    CELEBRITY_NAME,
+    FLAG_CONFIDENCE,
+    FLAG_LABEL,
+    Kind,
+    Service,
+)
 from workflow.standins.moderation_taxonomy import PARENTS
 from workflow.standins.wire import AwsError
 
@@ -20,16 +28,48 @@ class FaultRequest(BaseModel):
     # What a `flag` labels the image with: any model-7 label, reported with its parents.
     label: str = FLAG_LABEL
     confidence: float = Field(default=FLAG_CONFIDENCE, ge=0.0, le=100.0)
+    # Who a `celebrity` fault makes RecognizeCelebrities recognise, and how surely.
+    name: str = Field(default=CELEBRITY_NAME, min_length=1, max_length=200)
+    match_confidence: float = Field(default=CELEBRITY_CONFIDENCE, ge=0.0, le=100.0)
+    # Only calls of this operation (e.g. RecognizeCelebrities) take the fault; None: any.
+    operation: str | None = None
+    # What an `intervene` fault makes the guardrail find.
+    filter_type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"] = "SEXUAL"
 
     @model_validator(mode="after")
     def _kind_fits_the_service(self) -> FaultRequest:
-        if self.kind == "flag" and self.service != "rekognition":
-            raise ValueError("only rekognition can flag an image")
+        if self.kind in OPERATION_OF_KIND:
+            if self.service != SERVICE_OF_KIND[self.kind]:
+                raise ValueError(f"only {SERVICE_OF_KIND[self.kind]} takes a {self.kind!r} fault")
+            if self.operation not in (None, OPERATION_OF_KIND[self.kind]):
+                raise ValueError(f"a {self.kind!r} fault applies to {OPERATION_OF_KIND[self.kind]} only")
+            self.operation = OPERATION_OF_KIND[self.kind]
+        if self.operation is not None and self.operation not in OPERATIONS_OF_SERVICE[self.service]:
+            raise ValueError(
+                f"{self.service} has no operation {self.operation!r}; "
+                f"known: {OPERATIONS_OF_SERVICE[self.service]}"
+            )
         if self.label not in PARENTS:
             raise ValueError(f"unknown moderation label {self.label!r}; known: {sorted(PARENTS)}")
         if self.kind == "unavailable" and self.service not in UNAVAILABLE_ERRORS:
             raise ValueError(f"only {sorted(UNAVAILABLE_ERRORS)} can be made unavailable")
         return self
+
+
+# The faults that only make sense for one operation.
+OPERATION_OF_KIND = {
+    "flag": "DetectModerationLabels",
+    "celebrity": "RecognizeCelebrities",
+    "intervene": "ApplyGuardrail",
+}
+SERVICE_OF_KIND = {"flag": "rekognition", "celebrity": "rekognition", "intervene": "bedrock"}
+OPERATIONS_OF_SERVICE: dict[str, list[str]] = {
+    "comprehend": ["DetectToxicContent", "DetectDominantLanguage", "DetectEntities"],
+    "rekognition": ["DetectModerationLabels", "RecognizeCelebrities"],
+    "sagemaker": ["InvokeEndpoint"],
+    "translate": ["TranslateText"],
+    "bedrock": ["ApplyGuardrail"],
+}
 
 
 @dataclass
@@ -39,6 +79,10 @@ class Fault:
     delay_seconds: float
     label: str = FLAG_LABEL
     confidence: float = FLAG_CONFIDENCE
+    name: str = CELEBRITY_NAME
+    match_confidence: float = CELEBRITY_CONFIDENCE
+    operation: str | None = None
+    filter_type: str = "SEXUAL"
 
 
 # What each service answers for an injected throttle or error, as AWS does.
@@ -50,6 +94,7 @@ THROTTLE_ERRORS = {
     # The runtime answers 429 ModelNotReadyException while an endpoint scales.
     "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
     "translate": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 429),
+    "bedrock": AwsError("ThrottlingException", "Too many requests (injected fault).", 429),
 }
 INTERNAL_ERRORS = {
     "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
@@ -60,6 +105,7 @@ INTERNAL_ERRORS = {
         424,
     ),
     "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+    "bedrock": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
 }
 UNAVAILABLE_ERRORS = {
     # A scale-to-zero endpoint whose inference component has no copy yet answers so.
@@ -83,24 +129,35 @@ class FaultBook:
     def add(self, request: FaultRequest) -> None:
         with self._lock:
             self._faults.setdefault(request.service, []).append(
-                Fault(request.kind, request.count, request.delay_seconds, request.label, request.confidence)
+                Fault(
+                    request.kind,
+                    request.count,
+                    request.delay_seconds,
+                    request.label,
+                    request.confidence,
+                    request.name,
+                    request.match_confidence,
+                    request.operation,
+                    request.filter_type,
+                )
             )
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
 
-    def take(self, service: str) -> Fault | None:
-        """The fault for this call of `service`, if one is queued; it is used up."""
+    def take(self, service: str, operation: str | None = None) -> Fault | None:
+        """The first fault queued for this call of `service` (and `operation`); it is used up."""
         with self._lock:
             queue = self._faults.get(service, [])
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.pop(0)
-            return fault
+            for index, fault in enumerate(queue):
+                if fault.operation is not None and fault.operation != operation:
+                    continue
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.pop(index)
+                return fault
+            return None
 
     def pending(self) -> dict[str, list[dict[str, object]]]:
         with self._lock:

@@ -40,7 +40,7 @@ class Rekognition:
         min_confidence = request.get("MinConfidence", 50)
         if not isinstance(min_confidence, int | float) or not 0 <= min_confidence <= 100:
             raise AwsError("InvalidParameterException", "MinConfidence must be a number between 0 and 100.")
-        image = self._open(self._image_bytes(request.get("Image")))
+        image = self.image(request)
         evidence = self.evidence(image)
         for name, confidence in (injected or {}).items():
             evidence[name] = max(evidence.get(name, 0.0), confidence)
@@ -49,6 +49,10 @@ class Rekognition:
             "ModerationModelVersion": MODEL_VERSION,
             "ContentTypes": [],
         }
+
+    def image(self, request: dict[str, Any]) -> Any:
+        """The request's `Image` (Bytes or S3Object) opened and checked as Rekognition checks it."""
+        return self._open(self._image_bytes(request.get("Image")))
 
     def evidence(self, image: Any) -> dict[str, float]:
         """What the local models see in an image: model-7 labels, confidence 0..100."""

@@ -27,6 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from workflow.standins.celebrities import Celebrities, InjectedCelebrity
 from workflow.standins.comprehend import Comprehend
 from workflow.standins.entities import Entities, EntityModel
 from workflow.standins.faults import (
@@ -38,6 +39,7 @@ from workflow.standins.faults import (
     FaultRequest,
 )
 from workflow.standins.generator import ImageGenerator
+from workflow.standins.guardrail import GuardrailStandIn
 from workflow.standins.image_models import NsfwModel, NudityDetector
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
@@ -55,8 +57,10 @@ OPERATIONS = {
     "Comprehend_20171127.DetectDominantLanguage": ("comprehend", "detect_dominant_language"),
     "Comprehend_20171127.DetectEntities": ("comprehend", "detect_entities"),
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
+    "RekognitionService.RecognizeCelebrities": ("rekognition", "recognize_celebrities"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
 }
+# Bedrock Runtime is REST-JSON: ApplyGuardrail is POST /guardrail/{id}/version/{version}/apply.
 
 
 class StandinApp:
@@ -71,16 +75,23 @@ class StandinApp:
         self.faults = FaultBook()
         self.comprehend = Comprehend(ToxicityModel(), LanguageModel())
         self.rekognition = Rekognition(NsfwModel(), NudityDetector(), s3)
+        self.celebrities = Celebrities(self.rekognition)
         self.entities = Entities(EntityModel())
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
+        self.guardrail = GuardrailStandIn(self.comprehend.toxicity, self.rekognition)
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
             [
                 Rule("/", methods=["POST"], endpoint="aws_json"),
                 Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invocations"),
+                Rule(
+                    "/guardrail/<identifier>/version/<version>/apply",
+                    methods=["POST"],
+                    endpoint="apply_guardrail",
+                ),
                 Rule("/_health", methods=["GET"], endpoint="health"),
                 Rule("/_admin/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
                 Rule("/_admin/translations", methods=["GET", "POST", "DELETE"], endpoint="translations"),
@@ -117,11 +128,13 @@ class StandinApp:
 
     @staticmethod
     def _error_content_type(request: Request) -> str:
-        return "application/json" if request.path.startswith("/endpoints/") else "application/x-amz-json-1.1"
+        rest_json = request.path.startswith(("/endpoints/", "/guardrail/"))
+        return "application/json" if rest_json else "application/x-amz-json-1.1"
 
-    def _apply_fault(self, service: str) -> Fault | None:
-        """Raise or delay as an injected fault says; the fault when it flags the image."""
-        fault = self.faults.take(service)
+    def _apply_fault(self, service: str, operation: str | None = None) -> Fault | None:
+        """Raise or delay as an injected fault says; the fault when it flags the image
+        or names a celebrity."""
+        fault = self.faults.take(service, operation)
         if fault is None:
             return None
         if fault.kind == "throttle":
@@ -132,7 +145,7 @@ class StandinApp:
             raise UNAVAILABLE_ERRORS[service]
         if fault.kind == "slow":
             time.sleep(fault.delay_seconds)
-        return fault if fault.kind == "flag" else None
+        return fault if fault.kind in ("flag", "celebrity", "intervene") else None
 
     def _aws_json(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
@@ -140,7 +153,10 @@ class StandinApp:
             raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
         service, method = OPERATIONS[target]
         body = parse_json(request.get_data())
-        flag = self._apply_fault(service)
+        flag = self._apply_fault(service, target.rpartition(".")[2])
+        if method == "recognize_celebrities":
+            injected = [InjectedCelebrity(flag.name, flag.match_confidence)] if flag else []
+            return aws_json_response(self.celebrities.recognize_celebrities(body, injected))
         if service == "rekognition":
             injected = {flag.label: flag.confidence} if flag else None
             return aws_json_response(self.rekognition.detect_moderation_labels(body, injected=injected))
@@ -152,9 +168,17 @@ class StandinApp:
 
     def _invocations(self, request: Request, name: str) -> Response:
         raw = request.get_data()
-        self._apply_fault("sagemaker")
+        self._apply_fault("sagemaker", "InvokeEndpoint")
         result = self.sagemaker.invoke(name, raw, request.content_type or "")
         return aws_json_response(result, content_type="application/json")
+
+    def _apply_guardrail(self, request: Request, identifier: str, version: str) -> Response:
+        body = parse_json(request.get_data(), code="ValidationException")
+        fault = self._apply_fault("bedrock", "ApplyGuardrail")
+        injected = fault.filter_type if fault else None
+        return aws_json_response(
+            self.guardrail.apply_guardrail(body, injected=injected), content_type="application/json"
+        )
 
     def _health(self, request: Request) -> Response:
         return aws_json_response({"status": "ok", "image_model": self.sagemaker.generator.description})

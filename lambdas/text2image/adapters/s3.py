@@ -59,6 +59,10 @@ class ImageBucket:
                 **(replace if content_type else {"MetadataDirective": "COPY"}),
             )
 
+    def read(self, key: str) -> bytes:
+        with _storage_errors("The image could not be read"):
+            return self._client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
     def delete(self, key: str) -> None:
         """Idempotent: deleting a missing key succeeds."""
         with _storage_errors("The image could not be deleted"):
