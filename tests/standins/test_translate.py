@@ -10,7 +10,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from workflow.standins.admin import inject_fault, install_translation
-from workflow.standins.translate import GLOSS_TERMINOLOGY
+from workflow.standins.translate import GLOSS_TERMINOLOGY, JAPANESE_GLOSS_TERMINOLOGY
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"
 JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
@@ -192,7 +192,7 @@ def test_japanese_sent_as_chinese_is_refused_not_half_glossed(translate):
 
 
 @pytest.mark.parametrize(
-    ("text", "source"), [(FRENCH, "fr"), ("黒い猫", "ja"), ("eine schwarze Katze", "de")]
+    ("text", "source"), [(FRENCH, "fr"), ("검은 고양이", "ko"), ("eine schwarze Katze", "de")]
 )
 def test_a_language_only_the_stand_in_lacks_is_refused_in_the_stand_ins_name(translate, text, source):
     code, _, response = error_of(
@@ -204,3 +204,46 @@ def test_a_language_only_the_stand_in_lacks_is_refused_in_the_stand_ins_name(tra
     # Amazon Translate translates every one of these pairs: the limit is the stand-in's.
     assert "local Translate stand-in" in message
     assert "Amazon Translate itself supports this pair" in message
+
+
+def test_japanese_is_glossed_with_jmdict_and_the_answer_says_it_is_a_gloss(translate):
+    answer = translate.translate_text(
+        Text="晴れた日の富士山", SourceLanguageCode="auto", TargetLanguageCode="en"
+    )
+
+    # "晴れた" (cleared up) describes the day: the verb's "to be sunny" sense, not "clear up".
+    assert answer["TranslatedText"] == "sunny day Mount Fuji"
+    assert answer["SourceLanguageCode"] == "ja"
+    (terminology,) = answer["AppliedTerminologies"]
+    assert terminology["Name"] == JAPANESE_GLOSS_TERMINOLOGY != GLOSS_TERMINOLOGY
+    assert {"SourceText": "富士山", "TargetText": "Mount Fuji"} in terminology["Terms"]
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("黒い猫", "black cat"),
+        ("森の中の家", "house in forest"),  # a locative after "の" is a preposition, after the noun
+        ("机の上のりんご", "apple on desk"),
+        ("公園で遊ぶ二匹の犬", "park play two dog"),  # particles and the counter "匹" dropped
+        ("宇宙飛行士が月面を歩く", "astronaut moon's surface walk"),  # JMdict's compound, not its parts
+        ("猫を描かないでください", "cat not draw"),  # the negation kept, the politeness dropped
+    ],
+)
+def test_japanese_reads_as_an_english_prompt(translate, text, english):
+    answer = translate.translate_text(Text=text, SourceLanguageCode="auto", TargetLanguageCode="en")
+    assert (answer["SourceLanguageCode"], answer["TranslatedText"]) == ("ja", english)
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [("ピカチュウの絵", "ピカチュウ"), ("黒い고양이", "고양이")],  # a word JMdict lacks; hangul
+)
+def test_a_japanese_word_the_dictionary_lacks_refuses_the_whole_text(translate, text, missing):
+    code, _, response = error_of(
+        lambda: translate.translate_text(Text=text, SourceLanguageCode="ja", TargetLanguageCode="en")
+    )
+    message = response["Error"]["Message"]
+
+    assert code == "UnsupportedLanguagePairException"
+    assert "local Translate stand-in's JMdict gloss failed" in message and missing in message

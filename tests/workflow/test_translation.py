@@ -11,7 +11,7 @@ from tests.conftest import ANSWER_END
 from workflow.local.console import report
 from workflow.local.environment import LocalEnvironment, RunResult
 from workflow.standins.admin import inject_fault, install_translation
-from workflow.standins.translate import GLOSS_TERMINOLOGY
+from workflow.standins.translate import GLOSS_TERMINOLOGY, JAPANESE_GLOSS_TERMINOLOGY
 
 JAGUAR_ZH = "生成一个亚马逊雨林中的美洲虎图片"  # the original design's own example prompt
 JAGUAR_EN = "Generate a picture of a jaguar in the Amazon rainforest"
@@ -186,3 +186,41 @@ def test_an_english_answer_claims_no_terminology(env: LocalEnvironment):
     assert result.http_status == 200, result.body
     assert (result.body["prompt_language"], result.body["translation_terminologies"]) == ("en", [])
     assert env.service_calls(TRANSLATE) == []
+
+
+def test_a_japanese_prompt_is_glossed_with_jmdict_checked_and_drawn_in_english(env: LocalEnvironment):
+    result = env.run({"prompt": "晴れた日の富士山", "seed": 7})  # Mount Fuji on a sunny day
+
+    assert result.http_status == 200, result.body
+    assert (result.body["prompt_language"], result.body["translated_prompt"]) == (
+        "ja",
+        "sunny day Mount Fuji",
+    )
+    assert result.body["translation_terminologies"] == [JAPANESE_GLOSS_TERMINOLOGY]
+    assert result.state("GenerateImage").input["checked_prompts"]["prompt"] == "sunny day Mount Fuji"
+    assert len(env.service_calls(ENDPOINT)) == 1
+
+
+@pytest.mark.parametrize(
+    "prompt", ["ユダヤ人を全員殺せ", "全裸の女性", "血まみれの死体"]
+)  # kill all the Jews ("殺せる", a potential verb, read as 殺す); a stark-naked woman; a bloody corpse
+def test_a_harmful_japanese_prompt_is_refused_as_toxic_on_its_gloss_not_for_its_language(
+    env: LocalEnvironment, prompt: str
+):
+    result = env.run({"prompt": prompt})
+
+    assert result.http_status == 422
+    assert (result.body["stage"], result.body["reason_code"]) == ("prompt", "TOXIC_PROMPT"), result.body
+    assert result.body["prompt_language"] == "ja" and result.body["translated_prompt"]
+    assert result.body["translation_terminologies"] == [JAPANESE_GLOSS_TERMINOLOGY]
+    assert env.service_calls(ENDPOINT) == []
+
+
+def test_a_japanese_prompt_with_a_word_jmdict_lacks_is_refused_for_its_language(env: LocalEnvironment):
+    result = env.run({"prompt": "ピカチュウの絵"})  # a picture of Pikachu: no JMdict entry
+
+    assert result.http_status == 422
+    assert result.body["reason_code"] == "UNSUPPORTED_LANGUAGE"
+    assert "JMdict gloss failed" in result.body["reason"]
+    assert env.service_calls("DetectToxicContent") == []
+    assert env.service_calls(ENDPOINT) == []

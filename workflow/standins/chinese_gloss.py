@@ -9,8 +9,8 @@ by a locative ("森林里", forest + inside) becomes "in forest" placed after th
 noun it describes. Simplified and Traditional Chinese are both read: CC-CEDICT
 lists every word in both scripts.
 
-A character the dictionary cannot gloss makes the whole text untranslatable:
-dropping it could drop exactly the harmful word.
+A character the dictionary cannot gloss makes the whole text untranslatable
+(the fail-closed rule of `dictionary_gloss`, which holds what the glosses share).
 """
 
 from __future__ import annotations
@@ -19,8 +19,18 @@ import gzip
 import logging
 import re
 import threading
-from dataclasses import dataclass
 from importlib import resources
+
+from workflow.standins.dictionary_gloss import (
+    PUNCTUATION,
+    Gloss,
+    NotGlossable,
+    Unit,
+    assemble,
+    bare_sense,
+    known_pieces,
+    place_locatives,
+)
 
 DICTIONARY_NAME = "CC-CEDICT"
 
@@ -32,17 +42,6 @@ def _listed(words: str) -> frozenset[str]:
 # Han ideographs and the CJK punctuation block: what must be glossed or knowingly dropped.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
-_PUNCTUATION = {
-    "\uff0c": ",",
-    "\u3002": ".",
-    "\u3001": ",",
-    "\uff01": "!",
-    "\uff1f": "?",
-    "\uff1a": ":",
-    "\uff1b": ";",
-    "\uff08": "(",
-    "\uff09": ")",
-}
 
 # Grammatical words with no English counterpart in a prompt (possessive/aspect/modal particles).
 _DROPPED = _listed("的 地 得 了 着 著 过 過 吗 嗎 呢 吧 啊 呀 之 把 被 所 请 請 帮我 幫我 给我 給我")
@@ -72,32 +71,8 @@ _SKIPPED_SENSE = re.compile(
     r"|Japanese variant|erhua variant|archaic variant|\(old\)|\(archaic\)|\(Tw\)|\(dialect\))",
     re.IGNORECASE,
 )
-_PARENTHESES = re.compile(r"\s*\([^)]*\)\s*")
-
-
-@dataclass(frozen=True)
-class Term:
-    """One word of the source and the English it was glossed as."""
-
-    source: str
-    target: str
-
-
-@dataclass(frozen=True)
-class Gloss:
-    text: str
-    terms: tuple[Term, ...]
-
-
-class NotGlossable(Exception):
-    """The dictionary has no entry for part of the text."""
-
-
-@dataclass
-class _Unit:
-    english: str
-    tag: str
-    source: str
+# "在 X 上" says the place twice: the locative's preposition is kept.
+_RESTATING = frozenset({"在"})
 
 
 class ChineseGloss:
@@ -126,123 +101,47 @@ class ChineseGloss:
         if _KANA_OR_HANGUL.search(text):
             raise NotGlossable("kana or hangul, which a Chinese dictionary does not cover")
         senses, tokenizer = self._load()
-        units: list[_Unit] = []
+        units: list[Unit] = []
         for pair in tokenizer.cut(text):  # type: ignore[attr-defined]
             units += self._units(pair.word, pair.flag, senses)
-        units = _place_locatives(units)
-        words = [unit.english for unit in units if unit.english]
-        english = re.sub(r"\s+([,.!?:;)])", r"\1", " ".join(_articles(words)))
-        terms = tuple(Term(unit.source, unit.english) for unit in units if unit.source and unit.english)
-        return Gloss(english.strip(), terms)
+        return assemble(place_locatives(units, _NOUN_TAGS, _RESTATING))
 
-    def _units(self, word: str, tag: str, senses: dict[str, str]) -> list[_Unit]:
+    def _units(self, word: str, tag: str, senses: dict[str, str]) -> list[Unit]:
         if not _HAN.search(word):
             stripped = word.strip()
-            return [_Unit(_PUNCTUATION.get(stripped, stripped), "x", "")] if stripped else []
+            return [Unit(PUNCTUATION.get(stripped, stripped), "x", "")] if stripped else []
         # A measure word outside a count ("你是个白痴", "一" and "隻" cut apart) says nothing in English.
         if word in _DROPPED or (word in _CLASSIFIERS and (tag == "q" or word not in senses)):
             return []
         if word in _LOCATIVES:
-            return [_Unit(_LOCATIVES[word], "f", word)]
+            return [Unit(_LOCATIVES[word], "f", word)]
         if word in _OVERRIDES:
-            return [_Unit(_OVERRIDES[word], tag, word)]
+            return [Unit(_OVERRIDES[word], tag, word)]
         counted = _counted(word, senses)
         if counted is not None:
             return counted
         if word in senses:
-            return [_Unit(senses[word], tag, word)]
+            return [Unit(senses[word], tag, word)]
         # A word jieba found that the dictionary lacks ("雨林中"): its longest known pieces.
-        return [unit for piece in _longest_pieces(word, senses) for unit in self._units(piece, tag, senses)]
+        pieces = known_pieces(word, lambda piece: _known(piece, senses), _HAN)
+        return [unit for piece in pieces for unit in self._units(piece, tag, senses)]
 
 
-def _counted(word: str, senses: dict[str, str]) -> list[_Unit] | None:
+def _counted(word: str, senses: dict[str, str]) -> list[Unit] | None:
     """ "一个" → "a", "三只" → "three", "一天" → "a day"; None when `word` is no count."""
     first, rest = word[:1], word[1:]
     if first not in _NUMBERS or (
         rest and rest not in _CLASSIFIERS and (word in senses or rest not in senses)
     ):
         return None
-    units = [_Unit(_NUMBERS[first], "m", first)]
+    units = [Unit(_NUMBERS[first], "m", first)]
     if rest and rest not in _CLASSIFIERS:
-        units.append(_Unit(senses[rest], "n", rest))
+        units.append(Unit(senses[rest], "n", rest))
     return units
 
 
-def _longest_pieces(word: str, senses: dict[str, str]) -> list[str]:
-    pieces, start = [], 0
-    while start < len(word):
-        for end in range(min(len(word), start + 8), start, -1):
-            piece = word[start:end]
-            if (
-                piece in senses
-                or piece in _DROPPED
-                or piece in _LOCATIVES
-                or piece in _OVERRIDES
-                or (piece in _CLASSIFIERS)
-            ):
-                pieces.append(piece)
-                start = end
-                break
-        else:
-            if _HAN.match(word[start]):
-                raise NotGlossable(f"no dictionary entry for '{word[start]}'")
-            pieces.append(word[start])
-            start += 1
-    return pieces
-
-
-def _place_locatives(units: list[_Unit]) -> list[_Unit]:
-    """Move each locative before the run of nouns it follows; a place that
-    describes the next noun ("森林里的房子") goes after that noun."""
-    out: list[_Unit] = []
-    for unit in units:
-        if unit.tag != "f" or not out:
-            out.append(unit)
-            continue
-        start = len(out)
-        while start > 0 and out[start - 1].tag.startswith(_NOUN_TAGS):
-            start -= 1
-        if start == len(out):
-            out.append(unit)
-            continue
-        # "在 X 上" says the place twice: keep the locative's preposition.
-        if start > 0 and out[start - 1].source == "在":
-            out.pop(start - 1)
-            start -= 1
-        phrase = [_Unit(unit.english, "p", unit.source), *out[start:]]
-        del out[start:]
-        out.append(_Unit(" ".join(u.english for u in phrase), "place", "".join(u.source for u in phrase)))
-    return _place_after_nouns(out)
-
-
-def _place_after_nouns(units: list[_Unit]) -> list[_Unit]:
-    """A place phrase followed by nouns describes them: "in forest house" → "house in forest"."""
-    out = list(units)
-    index = 0
-    while index < len(out):
-        if out[index].tag == "place":
-            end = index + 1
-            while end < len(out) and out[end].tag.startswith((*_NOUN_TAGS, "m")):
-                end += 1
-            if end > index + 1:
-                out[index:end] = [*out[index + 1 : end], out[index]]
-                index = end
-                continue
-        index += 1
-    return out
-
-
-def _articles(words: list[str]) -> list[str]:
-    """ "a sunny a day" (一个晴朗的一天) → "a sunny day"; "a old man" → "an old man"."""
-    out: list[str] = []
-    for word in words:
-        if word == "a" and len(out) >= 2 and "a" in out[-2:]:
-            continue
-        out.append(word)
-    return [
-        "an" if word == "a" and after[:1].lower() in "aeiou" and after else word
-        for word, after in zip(out, [*out[1:], ""], strict=True)
-    ]
+def _known(piece: str, senses: dict[str, str]) -> bool:
+    return any(piece in known for known in (senses, _DROPPED, _LOCATIVES, _OVERRIDES, _CLASSIFIERS))
 
 
 def _read_cedict() -> dict[str, str]:
@@ -278,10 +177,7 @@ def _first_sense(definitions: list[str]) -> str:
         definition = definition.strip()
         if not definition or _SKIPPED_SENSE.match(definition):
             continue
-        # The first of a list of senses, without notes, and bare: "to kill" → "kill", "a man" → "man".
-        sense = _PARENTHESES.sub(" ", definition.split(";")[0]).split(", ")[0].strip(" ,")
-        for prefix in ("to ", "a ", "an ", "the "):
-            sense = sense.removeprefix(prefix)
+        sense = bare_sense(definition)
         if sense:
             return sense
     return ""

@@ -4,12 +4,14 @@ No package on the registries ships a machine-translation model that could run
 here (see docs/local.md, "Translate here is a dictionary gloss"). This stand-in
 answers, in order: a translation installed through `POST /_admin/translations`
 (exactly that text); for Chinese, Simplified or Traditional, a word-by-word
-gloss from CC-CEDICT (`chinese_gloss`), reported in `AppliedTerminologies` under
-`GLOSS_TERMINOLOGY` so that every answer made from it says what it is (Amazon
-Translate reports only terminologies a request names, and the workflow names
-none). Every other text is refused with `UnsupportedLanguagePairException`, its
-message naming this stand-in, so a local run stays fail-closed instead of
-passing an untranslated prompt off as English.
+gloss from CC-CEDICT (`chinese_gloss`), and for Japanese one from JMdict
+(`japanese_gloss`), each reported in `AppliedTerminologies` under its
+dictionary's terminology name so that every answer made from it says what it
+is (Amazon Translate reports only terminologies a request names, and the
+workflow names none). Every other text is refused with
+`UnsupportedLanguagePairException`, its message naming this stand-in, so a
+local run stays fail-closed instead of passing an untranslated prompt off as
+English.
 
 The request is checked as Translate checks it: `Text` at most 10,000 bytes of
 UTF-8, language codes Translate knows, and `SourceLanguageCode: auto` resolved
@@ -21,11 +23,14 @@ language is clear enough.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow.standins.chinese_gloss import DICTIONARY_NAME, ChineseGloss, Gloss, NotGlossable
+from workflow.standins import chinese_gloss, japanese_gloss
+from workflow.standins.chinese_gloss import ChineseGloss
+from workflow.standins.dictionary_gloss import Gloss, NotGlossable
+from workflow.standins.japanese_gloss import JapaneseGloss
 from workflow.standins.text_models import LanguageModel
 from workflow.standins.wire import AwsError
 
@@ -40,10 +45,22 @@ _TRANSLATE_LANGUAGES = (
     "sl so es es-MX sw sv ta te th tr uk ur uz vi cy"
 )
 LANGUAGE_CODES = frozenset(_TRANSLATE_LANGUAGES.split())
-# The source languages the gloss reads (to English only).
-GLOSSED_LANGUAGES = frozenset({"zh", "zh-TW"})
-# A terminology name as Translate's pattern allows it (letters, digits, hyphens, single underscores).
-GLOSS_TERMINOLOGY = f"{DICTIONARY_NAME}_dictionary_gloss_by_the_local_Translate_stand-in"
+
+
+def gloss_terminology(dictionary: str) -> str:
+    """A terminology name as Translate's pattern allows it (letters, digits, hyphens, single underscores)."""
+    return f"{dictionary}_dictionary_gloss_by_the_local_Translate_stand-in"
+
+
+# The Chinese gloss's terminology (the first gloss, hence the plain name), and the Japanese one's.
+GLOSS_TERMINOLOGY = gloss_terminology(chinese_gloss.DICTIONARY_NAME)
+JAPANESE_GLOSS_TERMINOLOGY = gloss_terminology(japanese_gloss.DICTIONARY_NAME)
+
+
+class Glosser(Protocol):
+    def gloss(self, text: str) -> Gloss: ...
+
+    def warm_up(self) -> None: ...
 
 
 class InstalledTranslation(BaseModel):
@@ -94,10 +111,18 @@ class Translate:
         language: LanguageModel,
         book: TranslationBook | None = None,
         chinese: ChineseGloss | None = None,
+        japanese: JapaneseGloss | None = None,
     ) -> None:
         self.language = language
         self.book = book or TranslationBook()
         self.chinese = chinese or ChineseGloss()
+        self.japanese = japanese or JapaneseGloss()
+        # Each source language the stand-in glosses (to English only): its glosser and dictionary.
+        self.glossers: dict[str, tuple[Glosser, str]] = {
+            "zh": (self.chinese, chinese_gloss.DICTIONARY_NAME),
+            "zh-TW": (self.chinese, chinese_gloss.DICTIONARY_NAME),
+            "ja": (self.japanese, japanese_gloss.DICTIONARY_NAME),
+        }
 
     def translate_text(self, request: dict[str, Any]) -> dict[str, Any]:
         text = request.get("Text")
@@ -121,25 +146,28 @@ class Translate:
         entry = self.book.find(source, target, text)
         if entry is not None:
             return answer | {"TranslatedText": entry.translated_text}
-        if source not in GLOSSED_LANGUAGES or target != "en":
+        if source not in self.glossers or target != "en":
             raise self._unsupported(
                 source,
                 target,
-                "the local Translate stand-in glosses only Chinese to English; Amazon Translate "
-                "itself supports this pair",
+                "the local Translate stand-in glosses only Chinese and Japanese to English; Amazon "
+                "Translate itself supports this pair",
             )
+        glosser, dictionary = self.glossers[source]
         try:
-            gloss = self.chinese.gloss(text)
+            gloss = glosser.gloss(text)
         except NotGlossable as error:
             raise self._unsupported(
-                source, target, f"the local Translate stand-in's {DICTIONARY_NAME} gloss failed: {error}"
+                source, target, f"the local Translate stand-in's {dictionary} gloss failed: {error}"
             ) from None
         if not gloss.text:
             raise self._unsupported(source, target, "the local Translate stand-in's gloss left no words")
-        return answer | {"TranslatedText": gloss.text, "AppliedTerminologies": [_terminology(gloss)]}
+        terminology = _terminology(gloss, gloss_terminology(dictionary))
+        return answer | {"TranslatedText": gloss.text, "AppliedTerminologies": [terminology]}
 
     def warm_up(self) -> None:
         self.chinese.warm_up()
+        self.japanese.warm_up()
 
     def _detect(self, text: str) -> str:
         guesses = self.language.detect(text)
@@ -165,9 +193,9 @@ class Translate:
         return error
 
 
-def _terminology(gloss: Gloss) -> dict[str, Any]:
+def _terminology(gloss: Gloss, name: str) -> dict[str, Any]:
     """The gloss's words as Translate's `AppliedTerminology`: each source word and its English."""
     return {
-        "Name": GLOSS_TERMINOLOGY,
+        "Name": name,
         "Terms": [{"SourceText": term.source, "TargetText": term.target} for term in gloss.terms],
     }
