@@ -98,8 +98,10 @@ API ?=
 eval-prompts: $(VENV_STAMP)
 	$(PY) -m workflow.measure.eval_prompts $(if $(API),--api "$(API)")
 
+# The SDXL stand-in's instances: `make loadtest INSTANCES=3`.
+INSTANCES ?= 1
 loadtest: $(VENV_STAMP)
-	$(PY) -m workflow.measure.loadtest --chart out/loadtest.png
+	INSTANCES=$(INSTANCES) $(PY) -m workflow.measure.loadtest --chart out/loadtest.png
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)
