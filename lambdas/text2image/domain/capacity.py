@@ -55,9 +55,11 @@ class BacklogScaling:
     """The endpoint's scaling policy: target tracking on the backlog per instance, and a
     step from zero. Read by the CDK stack and by the capacity simulation."""
 
-    # Runs per instance to hold: one generating and two waiting, about two generations of
-    # waiting (16 s at 8 s an image), which a sync run's 28 s can still absorb.
-    target_backlog_per_instance: float = 3.0
+    # Runs per instance to hold: one generating and one waiting. Not more: the admission
+    # refuses sync runs whose turn cannot come within 28 s, so an overloaded instance holds
+    # only about three (one generating, two waiting); a higher target would never be
+    # exceeded by sync traffic (`make capacity-sim` shows it).
+    target_backlog_per_instance: float = 2.0
     # Out quickly (an instance takes minutes to boot), in slowly: a burst that drains
     # the queue must not give back an instance the next burst needs.
     scale_out_cooldown_seconds: int = 120
