@@ -21,7 +21,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
+.PHONY: help venv run test bench eval-prompts loadtest capacity-sim lint fmt synth deploy destroy local chromium clean openapi smoke \
 	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
 
 help:
@@ -30,7 +30,8 @@ help:
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
 	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
-	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20)"
+	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20); INSTANCES=n"
+	@echo "make capacity-sim       a day at 10 to 1,000 requests a minute, simulated: static vs live capacity"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
@@ -98,8 +99,14 @@ API ?=
 eval-prompts: $(VENV_STAMP)
 	$(PY) -m workflow.measure.eval_prompts $(if $(API),--api "$(API)")
 
+# A simulation, not a test: static vs live capacity over a day; prints and writes docs/capacity-sim.png.
+capacity-sim: $(VENV_STAMP)
+	$(PY) -m workflow.measure.capacity_sim --chart docs/capacity-sim.png
+
+# The SDXL stand-in's instances: `make loadtest INSTANCES=3`.
+INSTANCES ?= 1
 loadtest: $(VENV_STAMP)
-	$(PY) -m workflow.measure.loadtest --chart out/loadtest.png
+	INSTANCES=$(INSTANCES) $(PY) -m workflow.measure.loadtest --chart out/loadtest.png
 
 local: $(VENV_STAMP)
 	$(PY) -m workflow local --port $(PORT)

@@ -8,6 +8,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from text2image.domain.capacity import BacklogScaling
+
+from .backlog_scaling import scale_on_backlog
 from .jumpstart import CONTAINER_ENVIRONMENT, JumpStartArtifacts
 from .scale_to_zero import ScaleToZeroEndpoint
 
@@ -28,7 +31,7 @@ def sdxl_endpoint_name(stack_name: str, *, scales_to_zero: bool) -> str:
 
 
 class JumpStartSdxlEndpoint(Construct):
-    """A SageMaker endpoint serving JumpStart SDXL 1.0, with target-tracking autoscaling."""
+    """A SageMaker endpoint serving JumpStart SDXL 1.0, scaled on the backlog per instance."""
 
     def __init__(
         self,
@@ -39,7 +42,7 @@ class JumpStartSdxlEndpoint(Construct):
         instance_type: str,
         min_instances: int,
         max_instances: int,
-        invocations_per_instance: int,
+        scaling_policy: BacklogScaling,
     ) -> None:
         super().__init__(scope, construct_id)
         # Least privilege, instead of AmazonSageMakerFullAccess: pull this image,
@@ -125,7 +128,7 @@ class JumpStartSdxlEndpoint(Construct):
                 variant_name=VARIANT,
                 instance_type=instance_type,
                 max_instances=max_instances,
-                invocations_per_instance=invocations_per_instance,
+                scaling_policy=scaling_policy,
             )
             self.endpoint = self.scale_to_zero.endpoint
             self.endpoint_name = self.scale_to_zero.endpoint_name
@@ -168,11 +171,9 @@ class JumpStartSdxlEndpoint(Construct):
             max_capacity=max_instances,
         )
         scaling.node.add_dependency(self.endpoint)
-        scaling.scale_to_track_metric(
-            "InvocationsPerInstance",
-            target_value=invocations_per_instance,
-            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-        )
+        # Not on InvocationsPerInstance: the admission lets through at most what the instances
+        # serve, so invocations per instance cannot tell a busy endpoint from an overloaded one.
+        scale_on_backlog(scaling, self.endpoint_name, scaling_policy)
         self.scaling = scaling
 
 

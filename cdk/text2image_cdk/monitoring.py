@@ -31,6 +31,11 @@ from constructs import Construct
 
 from text2image.catalogue import FUNCTIONS
 from text2image.contract import INVALID_REQUEST_ERROR, OUTCOME_RULES, Decision, Stage
+from text2image.domain.capacity import (
+    BACKLOG_PER_INSTANCE_METRIC,
+    GENERATION_CAPACITY_METRIC,
+    INSTANCES_IN_SERVICE_METRIC,
+)
 from text2image.observability import (
     BUSY_REFUSALS_METRIC,
     NAMESPACE,
@@ -40,6 +45,7 @@ from text2image.observability import (
     rejection_metric_name,
 )
 
+from .backlog_scaling import capacity_metric
 from .endpoint import VARIANT
 
 PERIOD = Duration.minutes(5)
@@ -410,7 +416,8 @@ class Monitoring(Construct):
         inference_component_name: str | None,
     ) -> None:
         def graph(title: str, left: list[cloudwatch.IMetric], **options: object) -> cloudwatch.GraphWidget:
-            return cloudwatch.GraphWidget(title=title, left=left, width=12, height=6, **options)  # type: ignore[arg-type]
+            options.setdefault("width", 12)
+            return cloudwatch.GraphWidget(title=title, left=left, height=6, **options)  # type: ignore[arg-type]
 
         def alarm_widget(name: str) -> cloudwatch.AlarmWidget:
             return cloudwatch.AlarmWidget(title=name, alarm=self.alarms[name], width=8, height=5)
@@ -514,6 +521,25 @@ class Monitoring(Construct):
             graph(
                 "Throttled calls seen by the workflow (before retries)",
                 [self.workflow_error(error) for error in THROTTLE_ERRORS],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Capacity follows the fleet: instances in service, generation slots; backlog per instance",
+                [
+                    capacity_metric(endpoint_name, INSTANCES_IN_SERVICE_METRIC).with_(
+                        label="instances in service"
+                    ),
+                    capacity_metric(endpoint_name, GENERATION_CAPACITY_METRIC).with_(
+                        label="generation slots (capacity)"
+                    ),
+                ],
+                right=[
+                    capacity_metric(endpoint_name, BACKLOG_PER_INSTANCE_METRIC).with_(
+                        label="backlog per instance (scaling target)"
+                    )
+                ],
+                width=24,
             ),
         )
         self.dashboard.add_widgets(

@@ -134,6 +134,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "DiscardStagedImage": XRAY,
         "AcquireGenerationSlot": XRAY,
         "ReleaseGenerationSlot": XRAY,
+        "RefreshGenerationCapacity": XRAY,
         "JobsApi": XRAY,
         "RunJob": XRAY,
         "ClaimIdempotencyKey": XRAY,

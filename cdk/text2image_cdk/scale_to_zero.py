@@ -4,13 +4,14 @@ A real-time endpoint bills every hour it has an instance. An endpoint that hosts
 inference components can drop to none: the endpoint config's managed instance
 scaling may go down to `MinInstanceCount` 0, and the component's copy count is an
 Application Auto Scaling target with a minimum of 0.
-- Scale in: target tracking on invocations per copy removes the last copy after a
-  quiet spell, and managed instance scaling then releases the instance.
-- Scale out from zero: target tracking cannot (no copy, no metric), so a step
-  policy adds one copy when `NoCapacityInvocationFailures` (an invocation that
-  found no copy) reaches 1; a new instance then boots and loads SDXL, which takes
-  minutes. Until then every invocation fails with no capacity, and the sync API
-  answers 503 (see docs/deploy.md, "What it costs").
+- Scale in and out: target tracking on the backlog per instance (backlog_scaling.py)
+  removes the last copy after a quiet spell, and managed instance scaling then
+  releases the instance.
+- Scale out from zero: target tracking cannot (no copy), so a step policy adds one
+  copy when runs wait with no copy (`HasBacklogWithoutCapacity`), or when an
+  invocation found none (`NoCapacityInvocationFailures`); a new instance then
+  boots and loads SDXL, which takes minutes. Until then every invocation fails
+  with no capacity, and the sync API answers 503 (see docs/deploy.md, "What it costs").
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
+
+from text2image.domain.capacity import BacklogScaling
+
+from .backlog_scaling import scale_on_backlog, scale_out_from_zero_on_backlog
 
 # SDXL needs the instance's one A10G and about 13 GB of weights in memory while it loads.
 ACCELERATORS_PER_COPY = 1
@@ -44,7 +49,7 @@ class ScaleToZeroEndpoint(Construct):
         variant_name: str,
         instance_type: str,
         max_instances: int,
-        invocations_per_instance: int,
+        scaling_policy: BacklogScaling,
     ) -> None:
         super().__init__(scope, construct_id)
         config = sagemaker.CfnEndpointConfig(
@@ -113,12 +118,8 @@ class ScaleToZeroEndpoint(Construct):
             max_capacity=max_instances,
         )
         self.scaling.node.add_dependency(self.component)
-        self.scaling.scale_to_track_metric(
-            "InvocationsPerCopy",
-            target_value=invocations_per_instance,
-            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_INVOCATIONS_PER_COPY,
-            scale_in_cooldown=Duration.minutes(15),
-        )
+        scale_on_backlog(self.scaling, endpoint_name, scaling_policy)
+        self.backlog_alarm = scale_out_from_zero_on_backlog(self, self.scaling, endpoint_name)
         scale_out = appscaling.StepScalingAction(
             self,
             "ScaleOutFromZero",

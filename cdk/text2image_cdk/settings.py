@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 if TYPE_CHECKING:
     from constructs import Node
 
+from text2image.domain.capacity import BacklogScaling, live_capacity
 from text2image.domain.policy import PEOPLE_SETTINGS, PeopleSetting
 
 from .capacity import stage_throttle
@@ -39,9 +40,9 @@ class DeploySettings:
     instance_type: str = DEFAULT_INSTANCE_TYPE
     min_instances: int = 1
     max_instances: int = 2
-    # Target for SageMakerVariantInvocationsPerInstance (per minute). One A10G
-    # makes about 6-10 default images a minute.
-    invocations_per_instance: int = 6
+    # Target for the backlog per instance (runs generating or waiting, per instance in
+    # service) that the endpoint's instances are scaled to hold.
+    backlog_per_instance: float = BacklogScaling.target_backlog_per_instance
     # SDXL generations one instance serves at once: one A10G draws one image at a time.
     concurrent_generations_per_instance: int = 1
     # API
@@ -75,11 +76,13 @@ class DeploySettings:
 
     @property
     def generation_capacity(self) -> int:
-        """Generations admitted at once: the instances always there x what each serves.
-        Instances added by auto scaling are not counted: admission stays safe while they boot.
-        Scaled to zero, one instance's worth: while none is up, the endpoint itself refuses
-        (EndpointNoCapacity, answered 503 with a longer Retry-After)."""
-        return max(self.min_instances, 1) * self.concurrent_generations_per_instance
+        """Generations admitted at once until RefreshGenerationCapacity first counts the
+        instances in service (domain.capacity.live_capacity): those always there."""
+        return live_capacity(self.min_instances, self.concurrent_generations_per_instance)
+
+    @property
+    def scaling_policy(self) -> BacklogScaling:
+        return BacklogScaling(target_backlog_per_instance=self.backlog_per_instance)
 
     @property
     def stage_throttle(self) -> tuple[float, int]:
@@ -114,6 +117,16 @@ class DeploySettings:
                 raise SettingsError(f"context {key} must be an integer, got {value!r}") from None
             if number < minimum:
                 raise SettingsError(f"context {key} must be at least {minimum}, got {number}")
+            return number
+
+        def positive(key: str, default: float) -> float:
+            value = get(key)
+            try:
+                number = default if value is None else float(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"context {key} must be a number, got {value!r}") from None
+            if number <= 0:
+                raise SettingsError(f"context {key} must be above 0, got {number}")
             return number
 
         region = (
@@ -208,7 +221,7 @@ class DeploySettings:
             instance_type=instance_type,
             min_instances=min_instances,
             max_instances=max_instances,
-            invocations_per_instance=integer("invocationsPerInstance", cls.invocations_per_instance, 1),
+            backlog_per_instance=positive("backlogPerInstance", cls.backlog_per_instance),
             concurrent_generations_per_instance=integer(
                 "concurrentGenerationsPerInstance", cls.concurrent_generations_per_instance, 1
             ),

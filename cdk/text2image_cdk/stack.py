@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from text2image.domain.capacity import REFRESH_SECONDS
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
 from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 
@@ -50,7 +53,7 @@ class Text2ImageStack(Stack):
                 instance_type=settings.instance_type,
                 min_instances=settings.min_instances,
                 max_instances=settings.max_instances,
-                invocations_per_instance=settings.invocations_per_instance,
+                scaling_policy=settings.scaling_policy,
             )
             endpoint_name = self.endpoint.endpoint_name
             inference_component_name = self.endpoint.inference_component_name
@@ -73,6 +76,7 @@ class Text2ImageStack(Stack):
                 "GUARDRAIL_ID": self.guardrail.guardrail_id if self.guardrail else "",
                 "GUARDRAIL_VERSION": self.guardrail.version_number if self.guardrail else "DRAFT",
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
+                "GENERATIONS_PER_INSTANCE": str(settings.concurrent_generations_per_instance),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
             },
@@ -90,6 +94,21 @@ class Text2ImageStack(Stack):
                     resources=[self.endpoint.scale_to_zero.component_arn],
                 )
             )
+            # Its instances in service are its copies: read this component only.
+            self.functions.roles["RefreshGenerationCapacity"].add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:DescribeInferenceComponent"],
+                    resources=[self.endpoint.scale_to_zero.component_arn],
+                )
+            )
+        # The live capacity and the backlog metric, every minute.
+        events.Rule(
+            self,
+            "RefreshGenerationCapacitySchedule",
+            description="Sets the admission's capacity from the SDXL endpoint's instances in service.",
+            schedule=events.Schedule.rate(Duration.seconds(REFRESH_SECONDS)),
+            targets=[events_targets.LambdaFunction(self.functions.by_name["RefreshGenerationCapacity"])],
+        )
 
         self.workflow = Workflow(
             self,
@@ -196,6 +215,9 @@ class Text2ImageStack(Stack):
         slots = self.tables.by_spec[GENERATION_SLOTS].table_arn
         allow("AcquireGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
         allow("ReleaseGenerationSlot", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [slots])
+        # The live capacity: read this endpoint's fleet (nothing else), write the pool's item.
+        allow("RefreshGenerationCapacity", ["dynamodb:UpdateItem"], [slots])
+        allow("RefreshGenerationCapacity", ["sagemaker:DescribeEndpoint"], [sdxl_endpoint_arn])
         # Jobs: JobsApi creates them (conditional put) and counts the queue; RunJob claims and
         # finishes them; the workflow's functions only write a running job's stage.
         jobs = self.tables.by_spec[JOBS].table_arn

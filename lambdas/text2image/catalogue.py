@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from text2image.config import (
     AdmissionConfig,
+    CapacityConfig,
     CelebrityConfig,
     DiscardConfig,
     FunctionConfig,
@@ -69,6 +70,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         asl_placeholder="ReleaseGenerationSlotFunctionArn",
         description="Gives the SDXL endpoint slot back and records the generation's latency.",
         timeout_seconds=9,
+    ),
+    FunctionSpec(
+        name="RefreshGenerationCapacity",
+        handler="text2image.handlers.refresh_capacity.handler",
+        config=CapacityConfig,
+        asl_placeholder=None,
+        description="Sets the SDXL endpoint's slots from its instances in service; publishes the backlog.",
+        timeout_seconds=20,
     ),
     FunctionSpec(
         name="GenerateImage",

@@ -186,6 +186,31 @@ class AdmissionConfig(FunctionConfig):
     job_run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = JOB_TIMEOUT_SECONDS
 
 
+class CapacityConfig(FunctionConfig):
+    """RefreshGenerationCapacity: the admission's capacity from the instances in service,
+    and the backlog per instance the endpoint scales on."""
+
+    ENV = {
+        "table": "SLOTS_TABLE",
+        "pool": "ENDPOINT_NAME",
+        "inference_component_name": "INFERENCE_COMPONENT_NAME",
+        "generations_per_instance": "GENERATIONS_PER_INSTANCE",
+        "run_budget_seconds": "RUN_BUDGET_SECONDS",
+        "job_run_budget_seconds": "JOB_RUN_BUDGET_SECONDS",
+    }
+
+    table: Annotated[str, Field(min_length=3)]
+    # The endpoint: the pool's name and what DescribeEndpoint reads.
+    pool: Annotated[str, Field(min_length=1)]
+    # Set when the endpoint hosts SDXL as an inference component (scale to zero).
+    inference_component_name: str = ""
+    # SDXL generations one instance serves at once: one A10G draws one image at a time.
+    generations_per_instance: Annotated[int, Field(ge=1, le=64)] = 1
+    # As the admission's: how long a waiter can wait before it is known to have ended.
+    run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = 28
+    job_run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = JOB_TIMEOUT_SECONDS
+
+
 class ModerationConfig(FunctionConfig):
     """ModerateImage."""
 

@@ -256,3 +256,12 @@ class KeySettled(DeferredModel):
     # remembered: the answer is kept on the key; released: the key is free again;
     # not_ours: another run holds the key now (our lease had passed), nothing changed.
     outcome: Literal["remembered", "released", "not_ours"]
+
+
+class CapacityRefreshed(DeferredModel):
+    """What RefreshGenerationCapacity found and recorded."""
+
+    instances_in_service: int
+    capacity: int
+    backlog: int
+    backlog_per_instance: float

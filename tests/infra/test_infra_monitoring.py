@@ -401,3 +401,10 @@ def test_job_runs_are_plotted_started_ended_badly_and_p95(synth: Synth) -> None:
     # Every one is the job machine's, none the sync machine's.
     job_machine = logical_id(synth, "AWS::StepFunctions::StateMachine", "WorkflowJobStateMachine")
     assert {row[3] for row in properties["metrics"]} == {f"<{job_machine}>"}
+
+
+def test_the_dashboard_shows_capacity_backlog_and_instances_side_by_side(synth: Synth) -> None:
+    rows = plotted(widget(synth, "Capacity follows the fleet"))
+    names = {row[1] for row in rows}
+    assert names == {"InstancesInService", "GenerationCapacity", "BacklogPerInstance"}
+    assert all(row[0] == "Text2Image" and "pool" in row for row in rows)

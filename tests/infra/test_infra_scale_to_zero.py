@@ -76,29 +76,62 @@ def test_the_component_hosts_sdxl_on_one_gpu_and_scales_its_copies_down_to_zero(
     assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 3)
 
 
-def test_an_invocation_that_finds_no_copy_triggers_a_step_that_adds_one(zero: Synth) -> None:
-    policies = {
-        p["Properties"]["PolicyType"]: (k, p["Properties"])
-        for k, p in zero.resources("AWS::ApplicationAutoScaling::ScalingPolicy").items()
-    }
-    tracking = policies["TargetTrackingScaling"][1]["TargetTrackingScalingPolicyConfiguration"]
-    assert tracking["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
-        "SageMakerInferenceComponentInvocationsPerCopy"
-    )
-    step_id, step = policies["StepScaling"]
-    assert step["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
-    assert step["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
-        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
+def steps_by_alarm(zero: Synth) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each alarm's metric name -> (the alarm, the step policy it triggers)."""
+    policies = zero.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    found = {}
+    for alarm in zero.resources("AWS::CloudWatch::Alarm").values():
+        actions = alarm["Properties"].get("AlarmActions", [])
+        for action in actions:
+            if isinstance(action, dict) and action.get("Ref") in policies:
+                found[alarm["Properties"]["MetricName"]] = (
+                    alarm["Properties"],
+                    policies[action["Ref"]]["Properties"],
+                )
+    return found
+
+
+def test_the_copies_track_the_backlog_per_instance(zero: Synth) -> None:
+    (tracking,) = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        for p in zero.resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        if p["Properties"]["PolicyType"] == "TargetTrackingScaling"
     ]
+    metric = tracking["CustomizedMetricSpecification"]
+    assert (metric["Namespace"], metric["MetricName"]) == ("Text2Image", "BacklogPerInstance")
+    assert tracking["ScaleInCooldown"] == 900
+
+
+def test_runs_waiting_with_no_copy_or_an_invocation_that_finds_none_trigger_a_step_that_adds_one(
+    zero: Synth,
+) -> None:
+    steps = steps_by_alarm(zero)
+    assert set(steps) == {"NoCapacityInvocationFailures", "HasBacklogWithoutCapacity"}
+    for alarm, step in steps.values():
+        assert step["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
+        assert step["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+            {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
+        ]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     component = only(zero, "AWS::SageMaker::InferenceComponent")["InferenceComponentName"]
-    (alarm,) = [
-        a["Properties"]
-        for a in zero.resources("AWS::CloudWatch::Alarm").values()
-        if a["Properties"].get("MetricName") == "NoCapacityInvocationFailures"
+    no_copy, _ = steps["NoCapacityInvocationFailures"]
+    assert no_copy["Dimensions"] == [{"Name": "InferenceComponentName", "Value": component}]
+    backlog, _ = steps["HasBacklogWithoutCapacity"]
+    assert {"Name": "pool", "Value": only(zero, "AWS::SageMaker::Endpoint")["EndpointName"]} in backlog[
+        "Dimensions"
     ]
-    assert alarm["Dimensions"] == [{"Name": "InferenceComponentName", "Value": component}]
-    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-    assert alarm["AlarmActions"] == [{"Ref": step_id}]
+
+
+def test_the_capacity_function_may_describe_only_this_component(zero: Synth) -> None:
+    resources = [
+        statement["Resource"]
+        for policy in zero.resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sagemaker:DescribeInferenceComponent"
+    ]
+    assert resources == [
+        {"Fn::GetAtt": [zero.one("AWS::SageMaker::InferenceComponent")[0], "InferenceComponentArn"]}
+    ]
 
 
 def test_the_generate_function_invokes_the_component_by_name_and_may_invoke_only_it(zero: Synth) -> None:

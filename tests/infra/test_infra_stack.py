@@ -11,11 +11,12 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from jsonschema import Draft4Validator
 
-from cdk.text2image_cdk.settings import SettingsError
+from cdk.text2image_cdk.settings import DeploySettings, SettingsError
 from repo_paths import ASL_FILE, REQUIREMENTS
 from tests.infra.stack_fixtures import CUSTOM, Synth, synthesize
 from text2image.catalogue import ASL_SETTINGS, FUNCTIONS
 from text2image.config import ConfigurationError
+from text2image.domain.capacity import BacklogScaling
 from text2image.domain.jobs import JOB_TIMEOUT_SECONDS, job_definition
 from text2image.domain.taxonomy import MODERATION_CATEGORIES
 
@@ -644,7 +645,7 @@ def test_an_instance_type_the_jumpstart_model_does_not_support_fails_the_synth_l
     assert CUSTOM["instanceType"] == "ml.g5.8xlarge"
 
 
-def test_endpoint_scales_on_invocations_per_instance_within_the_configured_bounds(template: Template) -> None:
+def test_endpoint_scales_on_the_backlog_per_instance_within_the_configured_bounds(template: Template) -> None:
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalableTarget",
         {
@@ -660,14 +661,62 @@ def test_endpoint_scales_on_invocations_per_instance_within_the_configured_bound
             "PolicyType": "TargetTrackingScaling",
             "TargetTrackingScalingPolicyConfiguration": Match.object_like(
                 {
-                    "PredefinedMetricSpecification": {
-                        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
-                    },
-                    "TargetValue": 6,
+                    "CustomizedMetricSpecification": Match.object_like(
+                        {
+                            "Namespace": "Text2Image",
+                            "MetricName": "BacklogPerInstance",
+                            "Statistic": "Average",
+                            "Dimensions": Match.array_with([{"Name": "pool", "Value": Match.any_value()}]),
+                        }
+                    ),
+                    "TargetValue": BacklogScaling().target_backlog_per_instance,
+                    # Out within minutes, in slowly.
+                    "ScaleOutCooldown": 120,
+                    "ScaleInCooldown": 900,
                 }
             ),
         },
     )
+    policies = template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert all(
+        "PredefinedMetricSpecification"
+        not in policy["Properties"].get("TargetTrackingScalingPolicyConfiguration", {})
+        for policy in policies.values()
+    )
+
+
+def test_the_backlog_target_is_set_by_context_and_must_be_positive() -> None:
+    settings = DeploySettings.from_lookup({"backlogPerInstance": "5"}.get, environ={})
+    assert settings.scaling_policy.target_backlog_per_instance == 5
+    with pytest.raises(SettingsError, match="backlogPerInstance must be above 0"):
+        DeploySettings.from_lookup({"backlogPerInstance": "0"}.get, environ={})
+
+
+def test_capacity_is_refreshed_every_minute_by_a_function_that_may_describe_only_this_endpoint(
+    template: Template,
+) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(1 minute)",
+            "Targets": [
+                Match.object_like(
+                    {"Arn": {"Fn::GetAtt": [Match.string_like_regexp("RefreshGenerationCapacity"), "Arn"]}}
+                )
+            ],
+        },
+    )
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "sagemaker:DescribeEndpoint" in json.dumps(statement["Action"])
+    ]
+    assert len(statements) == 1
+    (statement,) = statements
+    assert statement["Action"] == "sagemaker:DescribeEndpoint"
+    resource = json.dumps(statement["Resource"])
+    assert ":endpoint/" in resource and "*" not in resource
 
 
 def test_existing_endpoint_mode_creates_no_endpoint_and_invokes_the_named_one(existing: Synth) -> None:

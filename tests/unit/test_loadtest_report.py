@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.measure.loadtest import Answer, refusal_times
+from workflow.measure.loadtest import Answer, refusal_times, throughput
 
 
 def refusal(index: int, seconds: float) -> Answer:
@@ -17,3 +17,7 @@ def test_the_refusals_median_and_slowest_are_reported():
 
 def test_a_burst_without_refusals_says_so():
     assert refusal_times([]) == "no refusals"
+
+
+def test_the_throughput_is_images_per_minute_of_wall_time():
+    assert throughput(45, 90.0) == "throughput: 30.0 images/min"

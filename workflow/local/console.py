@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from text2image.contract import DEFAULT_SIZE, SDXL_SIZES, GenerateRequest
 from text2image.handlers.common import describe
 from text2image.observability import logger
+from workflow.local.capacity_schedule import LOCAL_CAPACITY_REFRESH_SECONDS
 from workflow.local.environment import LocalEnvironment, RunResult
 from workflow.local.history import StateRecord
 from workflow.local.roles import deciding_state, is_core
@@ -57,6 +58,8 @@ def console_environment(**kwargs: Any) -> Iterator[LocalEnvironment]:
         "(Comprehend, Rekognition, Translate, SDXL)...",
         flush=True,
     )
+    # RefreshGenerationCapacity on a timer, as EventBridge runs it in the cloud.
+    kwargs.setdefault("capacity_refresh_seconds", LOCAL_CAPACITY_REFRESH_SECONDS)
     with LocalEnvironment.running(**kwargs) as env:
         yield env
 

@@ -37,6 +37,7 @@ from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
+from workflow.local.capacity_schedule import CapacitySchedule
 from workflow.local.history import StateRecord, state_records
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
@@ -144,9 +145,15 @@ class LocalEnvironment:
     """moto (S3, Step Functions), the stand-ins and the state machine, on 127.0.0.1."""
 
     def __init__(
-        self, environment: Mapping[str, str] | None = None, moto_port: int = 0, standins_port: int = 0
+        self,
+        environment: Mapping[str, str] | None = None,
+        moto_port: int = 0,
+        standins_port: int = 0,
+        capacity_refresh_seconds: float | None = None,
     ):
         self._extra_environment = dict(environment or {})
+        # None: RefreshGenerationCapacity runs only when called (`refresh_capacity`).
+        self._capacity_refresh_seconds = capacity_refresh_seconds
         self._moto_port = moto_port or free_port()
         self._standins_port = standins_port
         self.moto_url = f"http://127.0.0.1:{self._moto_port}"
@@ -163,6 +170,7 @@ class LocalEnvironment:
         self.state_machine_arn = ""
         self.job_state_machine_arn = ""
         self.dispatcher = LambdaDispatcher(REGION)
+        self.capacity = CapacitySchedule(self.dispatcher)
         self._moto: ThreadedMotoServer | None = None
         self._standins: Any = None
         self._saved_environment: dict[str, str | None] = {}
@@ -209,6 +217,8 @@ class LocalEnvironment:
         self.dispatcher.install()
         self.dispatcher.cold_start()
         self._create_resources()
+        if self._capacity_refresh_seconds is not None:
+            self.capacity.start(self._capacity_refresh_seconds)
         # What is alive now (the stand-ins' models, every module) lives as long as the
         # process: out of the collector's sight, as a Lambda's cold start does
         # (text2image.startup), a full collection no longer walks it (0.5 s, seen
@@ -221,7 +231,16 @@ class LocalEnvironment:
         generator = self._standins.app.sagemaker.generator
         return {"image_model": generator.description, "notice": generator.notice}
 
+    def refresh_capacity(self) -> dict[str, Any]:
+        """Run RefreshGenerationCapacity once: the pool's capacity from the stand-in's fleet."""
+        return self.capacity.refresh()
+
+    def scale_fleet(self, instances: int) -> None:
+        """Set the stand-in endpoint's instances in service, as a scaling activity would."""
+        self._standins.app.sagemaker.fleet.resize(instances)
+
     def stop(self) -> None:
+        self.capacity.stop()
         if self._standins is not None:
             self._standins.stop()
             self._standins = None
@@ -304,6 +323,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.standins_url,
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.standins_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": self.standins_url,
         }
 
     def _set_environment(self, variables: Mapping[str, str]) -> None:

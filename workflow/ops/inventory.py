@@ -34,6 +34,7 @@ PLAIN_NAMES: dict[str, str] = {
     "AWS::Lambda::LayerVersion": "Lambda layers",
     "AWS::Lambda::Permission": "Lambda invoke permissions",
     "AWS::DynamoDB::Table": "DynamoDB tables",
+    "AWS::Events::Rule": "EventBridge schedules",
     "AWS::StepFunctions::StateMachine": "Step Functions state machines (Express)",
     "AWS::S3::Bucket": "S3 buckets",
     "AWS::S3::BucketPolicy": "S3 bucket policies",

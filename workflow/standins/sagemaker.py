@@ -1,10 +1,21 @@
-"""The SageMaker runtime InvokeEndpoint of a JumpStart SDXL 1.0 endpoint."""
+"""A JumpStart SDXL 1.0 endpoint: the runtime's InvokeEndpoint, and the control plane's
+DescribeEndpoint and DescribeInferenceComponent for its fleet.
+
+The fleet is `INSTANCES` instances (1 unless the environment says otherwise), each
+drawing one image at a time: that many invocations run at once, and the ones beyond
+wait for an instance, as requests queue on a real endpoint's instances.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from text2image.contract import MAX_SEED
@@ -80,17 +91,123 @@ def parse_payload(raw: bytes) -> GenerationRequest:
     )
 
 
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+VARIANT = "AllTraffic"
+
+
+def instances_from_environment(environ: dict[str, str] | None = None) -> int:
+    value = (os.environ if environ is None else environ).get("INSTANCES", "") or "1"
+    try:
+        instances = int(value)
+    except ValueError:
+        raise ValueError(f"INSTANCES must be a whole number of instances, got {value!r}") from None
+    if not 0 <= instances <= 64:
+        raise ValueError(f"INSTANCES must be between 0 and 64, got {instances}")
+    return instances
+
+
+class Fleet:
+    """The endpoint's instances in service; each serves one invocation at a time."""
+
+    def __init__(self, instances: int) -> None:
+        self._changed = threading.Condition()
+        self._instances = instances
+        self._busy = 0
+
+    @property
+    def instances(self) -> int:
+        return self._instances
+
+    def resize(self, instances: int) -> None:
+        """Scale to `instances`: an invocation already on an instance finishes there."""
+        with self._changed:
+            self._instances = instances
+            self._changed.notify_all()
+
+    def serve(self, work: Callable[[], bytes]) -> bytes:
+        """Run `work` on a free instance, waiting for one while all are busy."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._busy < self._instances)
+            self._busy += 1
+        try:
+            return work()
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+
 class SdxlEndpointStandIn:
-    def __init__(self, generator: ImageGenerator, endpoint_names: set[str] | None = None) -> None:
+    def __init__(
+        self, generator: ImageGenerator, endpoint_names: set[str] | None = None, instances: int | None = None
+    ) -> None:
         self.generator = generator
         self.endpoint_names = endpoint_names
+        self.fleet = Fleet(instances_from_environment() if instances is None else instances)
+        self._created = datetime.now(UTC).timestamp()
 
-    def invoke(self, endpoint_name: str, raw: bytes, content_type: str) -> dict[str, Any]:
+    def _known(self, endpoint_name: str) -> None:
         if self.endpoint_names is not None and endpoint_name not in self.endpoint_names:
-            raise AwsError("ValidationError", f"Endpoint {endpoint_name} of account 000000000000 not found.")
+            raise AwsError("ValidationError", f"Endpoint {endpoint_name} of account {ACCOUNT} not found.")
+
+    def invoke(
+        self,
+        endpoint_name: str,
+        raw: bytes,
+        content_type: str,
+        delay_seconds: float = 0.0,
+        inference_component: str = "",
+    ) -> dict[str, Any]:
+        """An image, drawn on one of the fleet's instances; `delay_seconds` (the `slow` fault)
+        is spent on the instance, as a real generation's time is."""
+        self._known(endpoint_name)
         if len(raw) > MAX_PAYLOAD_BYTES:
             raise AwsError("ValidationError", "Request payload is too large (over 6 MB).", 413)
         if content_type.split(";")[0].strip() != "application/json":
             raise model_error(f"unsupported content type {content_type!r}: use application/json")
-        image = self.generator.generate(parse_payload(raw))
+        request = parse_payload(raw)
+        if inference_component and self.fleet.instances == 0:
+            raise AwsError(
+                "ValidationError",
+                "Inference Component has no capacity to process this request. ApplicationAutoScaling may "
+                "be in-progress (if configured) or try to increase the capacity.",
+            )
+
+        def draw() -> bytes:
+            time.sleep(delay_seconds)
+            return self.generator.generate(request)
+
+        image = self.fleet.serve(draw)
         return {"generated_image": base64.b64encode(image).decode("ascii")}
+
+    def describe_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
+        """DescribeEndpoint: the one variant's instances in service."""
+        name = str(body.get("EndpointName", ""))
+        self._known(name)
+        instances = self.fleet.instances
+        return {
+            "EndpointName": name,
+            "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{name.lower()}",
+            "EndpointStatus": "InService",
+            "CreationTime": self._created,
+            "LastModifiedTime": self._created,
+            "ProductionVariants": [
+                {"VariantName": VARIANT, "CurrentInstanceCount": instances, "DesiredInstanceCount": instances}
+            ],
+        }
+
+    def describe_inference_component(self, body: dict[str, Any]) -> dict[str, Any]:
+        """DescribeInferenceComponent: one copy per instance in service."""
+        name = str(body.get("InferenceComponentName", ""))
+        copies = self.fleet.instances
+        return {
+            "InferenceComponentName": name,
+            "InferenceComponentArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:inference-component/{name}",
+            "EndpointName": "",
+            "EndpointArn": "",
+            "InferenceComponentStatus": "InService",
+            "CreationTime": self._created,
+            "LastModifiedTime": self._created,
+            "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+        }

@@ -1,12 +1,13 @@
-"""One HTTP server that answers Comprehend, Rekognition, Translate and the SageMaker runtime.
+"""One HTTP server that answers Comprehend, Rekognition, Translate and the SageMaker endpoint.
 
 - `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>`,
-  `RekognitionService.<Operation>` or `AWSShineFrontendService_20170701.TranslateText`
-  (AWS JSON 1.1);
+  `RekognitionService.<Operation>`, `AWSShineFrontendService_20170701.TranslateText` or
+  `SageMaker.DescribeEndpoint` / `SageMaker.DescribeInferenceComponent` (AWS JSON 1.1);
 - `POST /endpoints/<name>/invocations` (SageMaker runtime);
 - `GET /_health`;
 - `POST|GET|DELETE /_admin/faults` (fault injection, see `admin.py`);
-- `POST|GET|DELETE /_admin/translations` (the Translate stand-in's known translations).
+- `POST|GET|DELETE /_admin/translations` (the Translate stand-in's known translations);
+- `POST|GET /_admin/fleet` (the SDXL endpoint's instances in service).
 
 Each call is logged in one line. Models load lazily, once per server.
 """
@@ -59,6 +60,8 @@ OPERATIONS = {
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
     "RekognitionService.RecognizeCelebrities": ("rekognition", "recognize_celebrities"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
+    "SageMaker.DescribeEndpoint": ("sagemaker", "describe_endpoint"),
+    "SageMaker.DescribeInferenceComponent": ("sagemaker", "describe_inference_component"),
 }
 # Bedrock Runtime is REST-JSON: ApplyGuardrail is POST /guardrail/{id}/version/{version}/apply.
 
@@ -95,6 +98,7 @@ class StandinApp:
                 Rule("/_health", methods=["GET"], endpoint="health"),
                 Rule("/_admin/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
                 Rule("/_admin/translations", methods=["GET", "POST", "DELETE"], endpoint="translations"),
+                Rule("/_admin/fleet", methods=["GET", "POST"], endpoint="fleet"),
             ]
         )
 
@@ -132,20 +136,24 @@ class StandinApp:
         return "application/json" if rest_json else "application/x-amz-json-1.1"
 
     def _apply_fault(self, service: str, operation: str | None = None) -> Fault | None:
-        """Raise or delay as an injected fault says; the fault when it flags the image
-        or names a celebrity."""
+        """Raise or delay as an injected fault says; the fault when it flags the image,
+        names a celebrity or makes the guardrail intervene."""
         fault = self.faults.take(service, operation)
         if fault is None:
             return None
+        if fault.kind == "slow":
+            time.sleep(fault.delay_seconds)
+        self._raise_fault(service, fault)
+        return fault if fault.kind in ("flag", "celebrity", "intervene") else None
+
+    @staticmethod
+    def _raise_fault(service: str, fault: Fault) -> None:
         if fault.kind == "throttle":
             raise THROTTLE_ERRORS[service]
         if fault.kind == "error":
             raise INTERNAL_ERRORS[service]
         if fault.kind == "unavailable":
             raise UNAVAILABLE_ERRORS[service]
-        if fault.kind == "slow":
-            time.sleep(fault.delay_seconds)
-        return fault if fault.kind in ("flag", "celebrity", "intervene") else None
 
     def _aws_json(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
@@ -153,6 +161,8 @@ class StandinApp:
             raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
         service, method = OPERATIONS[target]
         body = parse_json(request.get_data())
+        if service == "sagemaker":  # the control plane: faults are for the runtime's invocations
+            return aws_json_response(getattr(self.sagemaker, method)(body))
         flag = self._apply_fault(service, target.rpartition(".")[2])
         if method == "recognize_celebrities":
             injected = [InjectedCelebrity(flag.name, flag.match_confidence)] if flag else []
@@ -168,8 +178,19 @@ class StandinApp:
 
     def _invocations(self, request: Request, name: str) -> Response:
         raw = request.get_data()
-        self._apply_fault("sagemaker", "InvokeEndpoint")
-        result = self.sagemaker.invoke(name, raw, request.content_type or "")
+        fault = self.faults.take("sagemaker", "InvokeEndpoint")
+        delay = 0.0
+        if fault is not None and fault.kind == "slow":
+            delay = fault.delay_seconds  # spent on an instance of the fleet, not before reaching one
+        elif fault is not None:
+            self._raise_fault("sagemaker", fault)
+        result = self.sagemaker.invoke(
+            name,
+            raw,
+            request.content_type or "",
+            delay_seconds=delay,
+            inference_component=request.headers.get("X-Amzn-SageMaker-Inference-Component", ""),
+        )
         return aws_json_response(result, content_type="application/json")
 
     def _apply_guardrail(self, request: Request, identifier: str, version: str) -> Response:
@@ -192,6 +213,17 @@ class StandinApp:
             except ValidationError as error:
                 raise AwsError("InvalidParameterException", str(error)) from None
         return aws_json_response(self.faults.pending(), content_type="application/json")
+
+    def _fleet(self, request: Request) -> Response:
+        """The SDXL endpoint's instances in service; POST {"instances": n} scales it."""
+        if request.method == "POST":
+            instances = parse_json(request.get_data()).get("instances")
+            if isinstance(instances, bool) or not isinstance(instances, int) or not 0 <= instances <= 64:
+                raise AwsError("InvalidParameterException", "instances must be a whole number from 0 to 64")
+            self.sagemaker.fleet.resize(instances)
+        return aws_json_response(
+            {"instances": self.sagemaker.fleet.instances}, content_type="application/json"
+        )
 
     def _translations(self, request: Request) -> Response:
         if request.method == "DELETE":

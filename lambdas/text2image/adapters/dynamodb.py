@@ -2,10 +2,13 @@
 
 One item per pool: `leases` maps each holder to its lease expiry, `waiters`
 maps each waiting run to when it started waiting, `latency_ms` is the recent
-generation latency. Taking a slot is one conditional update: it succeeds only
-while `size(leases)` is below the capacity, so concurrent acquirers can never
-hold more than the capacity between them. Expired leases are removed with a
-condition on their own expiry, so a lease renewed meanwhile is never lost.
+generation latency, `live_capacity` the generations the instances in service
+serve (written by the scheduled refresh). Taking a slot is one conditional
+update: it succeeds only while `size(leases)` is below the capacity (the item's
+`live_capacity`, or the deployed one until the first refresh), so concurrent
+acquirers can never hold more than the capacity between them, and after a scale-in
+no slot is granted until the holders above the new capacity have released theirs.
+Expired leases are removed with a condition on their own expiry, so a lease renewed meanwhile is never lost.
 """
 
 from __future__ import annotations
@@ -84,11 +87,16 @@ class SlotTable:
         return dict(response.get("Item", {}))
 
     def try_acquire(self, holder: str, capacity: int, lease_expiry: float) -> bool:
-        """Take a slot if fewer than `capacity` are held, or renew this holder's own."""
+        """Take a slot if fewer are held than the live capacity (or `capacity`, the deployed
+        one, before the first refresh), or renew this holder's own."""
         return self._update(
             "A generation slot could not be taken",
             UpdateExpression="SET leases.#holder = :expiry REMOVE waiters.#holder",
-            ConditionExpression="size(leases) < :capacity OR attribute_exists(leases.#holder)",
+            ConditionExpression=(
+                "size(leases) < live_capacity"
+                " OR (attribute_not_exists(live_capacity) AND size(leases) < :capacity)"
+                " OR attribute_exists(leases.#holder)"
+            ),
             ExpressionAttributeNames={"#holder": holder},
             ExpressionAttributeValues={":expiry": _number(lease_expiry), ":capacity": _number(capacity)},
         )
@@ -136,6 +144,24 @@ class SlotTable:
             ExpressionAttributeValues={":since": _number(since)},
         )
 
+    def set_capacity(self, capacity: int, instances_in_service: int) -> SlotPool:
+        """Record the capacity the fleet serves now, and the pool as it is then. Leases
+        are left alone: a run holding a slot finishes whatever the new capacity."""
+        attributes = self._updated(
+            "The generation capacity could not be recorded",
+            UpdateExpression=(
+                "SET live_capacity = :capacity, instances_in_service = :instances,"
+                " leases = if_not_exists(leases, :empty), waiters = if_not_exists(waiters, :empty)"
+            ),
+            ExpressionAttributeValues={
+                ":capacity": _number(capacity),
+                ":instances": _number(instances_in_service),
+                ":empty": {"M": {}},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return _pool(attributes or {})
+
     def release(self, holder: str, latency_ms: int | None = None) -> None:
         """Give the slot back (idempotent), recording how long the generation took."""
         arguments: dict[str, Any] = {
@@ -151,10 +177,12 @@ class SlotTable:
 def _pool(item: dict[str, Any]) -> SlotPool:
     """The semaphore item as DynamoDB returns it."""
     latency = item.get("latency_ms", {}).get("N")
+    capacity = item.get("live_capacity", {}).get("N")
     return SlotPool(
         leases={holder: float(value["N"]) for holder, value in item.get("leases", {}).get("M", {}).items()},
         waiters={holder: float(value["N"]) for holder, value in item.get("waiters", {}).get("M", {}).items()},
         latency_seconds=float(latency) / 1000 if latency is not None else 0.0,
+        live_capacity=int(capacity) if capacity is not None else None,
     )
 
 

@@ -1,15 +1,18 @@
 """Admission to the GPU: who may generate now, who waits, and who is told to come back.
 
-The endpoint serves `capacity` generations at once (instances x concurrent
-invocations per instance). A run holds a slot under a lease that expires, so a
-run that dies cannot keep its slot. On arrival (`reserve`) a run joins the queue
-only if its expected turn, with a margin, still leaves time to generate,
-moderate and store inside its budget; otherwise it is refused at once (503 Busy
-with Retry-After) and no GPU time is spent. Once told it may wait, a run is not
-refused because the estimate moved: before generating (`acquire`) it keeps
-waiting while a generation could still fit if its turn came now. A job's run
-that can no longer fit one hands over to the job's next run, keeping its place
-in the queue. Pure Python: times are epoch seconds passed in.
+The endpoint serves `capacity` generations at once (the instances in service x
+concurrent invocations per instance, refreshed as the fleet changes: see
+`domain.capacity`). When it shrinks, runs holding a slot keep it until they
+release it, and no slot is granted while as many are held as the new capacity.
+A run holds a slot under a lease that expires, so a run that dies cannot keep
+its slot. On arrival (`reserve`) a run joins the queue only if its expected
+turn, with a margin, still leaves time to generate, moderate and store inside
+its budget; otherwise it is refused at once (503 Busy with Retry-After) and no
+GPU time is spent. Once told it may wait, a run is not refused because the
+estimate moved: before generating (`acquire`) it keeps waiting while a
+generation could still fit if its turn came now. A job's run that can no longer
+fit one hands over to the job's next run, keeping its place in the queue. Pure
+Python: times are epoch seconds passed in.
 """
 
 from __future__ import annotations
@@ -61,6 +64,17 @@ class SlotPool:
     leases: Mapping[str, float]  # holder -> lease expiry
     waiters: Mapping[str, float]  # holder -> when it started waiting
     latency_seconds: float  # recent generation latency
+    # Generations the instances in service serve (domain.capacity), as last refreshed;
+    # None until the first refresh.
+    live_capacity: int | None = None
+
+    def capacity(self, deployed: int) -> int:
+        """The capacity that admits now: the live one once refreshed, the deployed one until then."""
+        return deployed if self.live_capacity is None else self.live_capacity
+
+    def generating(self, now: float) -> int:
+        """Runs holding a live lease."""
+        return sum(1 for expiry in self.leases.values() if expiry > now)
 
     def expired(self, now: float) -> dict[str, float]:
         return {holder: expiry for holder, expiry in self.leases.items() if expiry <= now}
@@ -103,11 +117,13 @@ def slot_free_times(
     leases: Mapping[str, float], capacity: int, lease_seconds: float, latency_seconds: float, now: float
 ) -> list[float]:
     """When each slot is expected to be free, soonest first: a holder took its slot
-    `lease_seconds` before its lease expires and needs `latency_seconds` in all."""
+    `lease_seconds` before its lease expires and needs `latency_seconds` in all. After a
+    scale-in more may hold slots than the capacity: a slot is free only once fewer hold
+    one than the capacity, so the first comes when all but `capacity - 1` have finished."""
     busy = sorted(
         max(now, expiry - lease_seconds + latency_seconds) for expiry in leases.values() if expiry > now
     )
-    return sorted([now] * max(0, capacity - len(busy)) + busy)[:capacity]
+    return sorted([now] * max(0, capacity - len(busy)) + busy)[-capacity:]
 
 
 def expected_wait(position: int, free_times: list[float], latency_seconds: float, now: float) -> float:

@@ -121,7 +121,9 @@ def _turn(holder: str, now: float, pool: SlotPool) -> Turn:
     _count_queue(pool.queue_depth(lives, now))
     return Turn(
         position=pool.queue_ahead(holder, since, lives, now) + 1,
-        free_times=slot_free_times(pool.leases, config.capacity, config.lease_seconds, latency, now),
+        free_times=slot_free_times(
+            pool.leases, pool.capacity(config.capacity), config.lease_seconds, latency, now
+        ),
         latency_seconds=latency,
         after_generation_seconds=config.after_generation_seconds,
         poll_seconds=config.poll_seconds,
