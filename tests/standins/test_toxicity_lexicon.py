@@ -42,3 +42,10 @@ def test_words_from_the_file_match_on_word_boundaries_only() -> None:
     sexual = [rule for rule in RULES if rule.label == "SEXUAL"]
     assert any(rule.matches("a naked woman lying on a bed") for rule in sexual)
     assert not any(rule.matches("a naked mole rat in its burrow") for rule in sexual)
+
+
+def test_nakedness_is_a_request_for_nudity_as_naked_is() -> None:
+    # A dictionary gloss renders 裸 as "nakedness"; English prompts use the noun too.
+    sexual = [rule for rule in RULES if rule.label == "SEXUAL"]
+    assert CUES["SEXUAL"].search("a painting of nakedness")
+    assert any(rule.matches("nakedness woman on a bed") for rule in sexual)
