@@ -41,10 +41,11 @@ help:
 	@echo "make endpoint-check ENDPOINT=...   call an endpoint directly with the design's request"
 	@echo "make jumpstart-table    resolve the per-Region JumpStart artifacts with the SDK (network)"
 
-$(VENV_STAMP): requirements.txt requirements.lock
+$(VENV_STAMP): requirements.txt requirements.lock requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==26.3
 	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 venv: $(VENV_STAMP)

@@ -19,6 +19,7 @@ from text2image.config import (
     JobsConfig,
     ModerationConfig,
     PromptCheckConfig,
+    ProvenanceConfig,
     StorageConfig,
 )
 from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
@@ -82,6 +83,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=ModerationConfig,
         asl_placeholder="ModerateImageFunctionArn",
         description="Runs Rekognition content moderation on the staged image.",
+    ),
+    FunctionSpec(
+        name="MarkProvenance",
+        handler="text2image.handlers.mark_provenance.handler",
+        config=ProvenanceConfig,
+        asl_placeholder="MarkProvenanceFunctionArn",
+        description="Watermarks the approved image and signs its C2PA Content Credentials with KMS.",
     ),
     FunctionSpec(
         name="StoreImage",

@@ -109,3 +109,21 @@ class IdempotencyTableUnavailable(WorkflowError):
 
 class IdempotencyTableRefused(WorkflowError):
     """DynamoDB refused the request (permissions, table missing)."""
+
+
+# Provenance: the watermark and the C2PA manifest of MarkProvenance, signed with KMS.
+class SigningThrottled(WorkflowError):
+    pass
+
+
+class SigningUnavailable(WorkflowError):
+    pass
+
+
+class SigningRefused(WorkflowError):
+    """KMS refused to sign (key disabled, wrong key type, no permission), or the
+    signing certificate is missing. Never retried."""
+
+
+class ImageNotMarkable(WorkflowError):
+    """The staged image could not be watermarked or signed. Never retried."""

@@ -40,6 +40,7 @@ CORE_PATH = [
     "GenerateImage",
     "ModerateImage",
     "IsImageSafe",
+    "MarkProvenance",
     "StoreImage",
     "ImageApproved",
 ]

@@ -30,6 +30,7 @@ APPROVED_PATH = [
     "ReleaseGenerationSlot",
     "ModerateImage",
     "IsImageSafe",
+    "MarkProvenance",
     "StoreImage",
     "ImageApproved",
     *ANSWER_END,

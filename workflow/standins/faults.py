@@ -50,6 +50,7 @@ THROTTLE_ERRORS = {
     # The runtime answers 429 ModelNotReadyException while an endpoint scales.
     "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
     "translate": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 429),
+    "kms": AwsError("ThrottlingException", "Rate exceeded (injected fault).", 400),
 }
 INTERNAL_ERRORS = {
     "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
@@ -60,6 +61,7 @@ INTERNAL_ERRORS = {
         424,
     ),
     "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+    "kms": AwsError("KMSInternalException", "Internal server error (injected fault).", 500),
 }
 UNAVAILABLE_ERRORS = {
     # A scale-to-zero endpoint whose inference component has no copy yet answers so.

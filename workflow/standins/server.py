@@ -1,8 +1,8 @@
-"""One HTTP server that answers Comprehend, Rekognition, Translate and the SageMaker runtime.
+"""One HTTP server that answers Comprehend, Rekognition, Translate, KMS and the SageMaker runtime.
 
 - `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>`,
-  `RekognitionService.<Operation>` or `AWSShineFrontendService_20170701.TranslateText`
-  (AWS JSON 1.1);
+  `RekognitionService.<Operation>`, `AWSShineFrontendService_20170701.TranslateText`
+  or `TrentService.Sign|GetPublicKey` (AWS JSON 1.1);
 - `POST /endpoints/<name>/invocations` (SageMaker runtime);
 - `GET /_health`;
 - `POST|GET|DELETE /_admin/faults` (fault injection, see `admin.py`);
@@ -39,6 +39,7 @@ from workflow.standins.faults import (
 )
 from workflow.standins.generator import ImageGenerator
 from workflow.standins.image_models import NsfwModel, NudityDetector
+from workflow.standins.kms import KmsSigningKey
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
 from workflow.standins.text_models import LanguageModel, ToxicityModel
@@ -56,6 +57,8 @@ OPERATIONS = {
     "Comprehend_20171127.DetectEntities": ("comprehend", "detect_entities"),
     "RekognitionService.DetectModerationLabels": ("rekognition", "detect_moderation_labels"),
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
+    "TrentService.Sign": ("kms", "sign"),
+    "TrentService.GetPublicKey": ("kms", "get_public_key"),
 }
 
 
@@ -75,6 +78,7 @@ class StandinApp:
         self.sagemaker = SdxlEndpointStandIn(ImageGenerator())
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
+        self.kms = KmsSigningKey()
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
@@ -140,7 +144,11 @@ class StandinApp:
             raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
         service, method = OPERATIONS[target]
         body = parse_json(request.get_data())
+        if method == "get_public_key":  # setup, not a call the workflow makes: no faults
+            return aws_json_response(self.kms.get_public_key(body))
         flag = self._apply_fault(service)
+        if service == "kms":
+            return aws_json_response(self.kms.sign(body))
         if service == "rekognition":
             injected = {flag.label: flag.confidence} if flag else None
             return aws_json_response(self.rekognition.detect_moderation_labels(body, injected=injected))

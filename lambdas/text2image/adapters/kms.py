@@ -1,0 +1,56 @@
+"""Signing with an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY): the private
+key never leaves KMS.
+
+C2PA signs with COSE ES256, whose signature is the raw 64-byte `r||s`; KMS answers
+ECDSA_SHA_256 signatures DER-encoded, so each one is converted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from text2image.adapters.errors import translate
+from text2image.errors import SigningRefused, SigningThrottled, SigningUnavailable
+
+SIGNING_ALGORITHM = "ECDSA_SHA_256"
+# P-256: r and s are 32 bytes each.
+COORDINATE_BYTES = 32
+
+
+def der_to_raw(signature: bytes) -> bytes:
+    """A DER ECDSA signature as COSE's fixed-length `r||s`."""
+    r, s = decode_dss_signature(signature)
+    return r.to_bytes(COORDINATE_BYTES, "big") + s.to_bytes(COORDINATE_BYTES, "big")
+
+
+class KmsSigner:
+    """`sign(data)` for c2pa-python's callback signer, by kms:Sign on one key."""
+
+    def __init__(self, client: Any, key_id: str) -> None:
+        self._client = client
+        self.key_id = key_id
+
+    def sign(self, data: bytes) -> bytes:
+        # KMS takes at most 4096 bytes of RAW message; a SHA-256 DIGEST of any length
+        # signs the same ECDSA_SHA_256 signature.
+        digest = hashlib.sha256(data).digest()
+        try:
+            answer = self._client.sign(
+                KeyId=self.key_id,
+                Message=digest,
+                MessageType="DIGEST",
+                SigningAlgorithm=SIGNING_ALGORITHM,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise translate(
+                error,
+                throttled=SigningThrottled,
+                unavailable=SigningUnavailable,
+                permanent=SigningRefused,
+                message="The image could not be signed",
+            ) from None
+        return der_to_raw(answer["Signature"])

@@ -1,0 +1,107 @@
+"""The invisible watermark: `invisible-watermark`'s dwtDctSvd method.
+
+It embeds the bits in the U channel's level-1 Haar DWT, 4x4 blocks at a time, by
+quantising each block's largest DCT singular value; each bit is repeated over
+thousands of blocks and read back by majority. numpy, OpenCV and PyWavelets load
+on the first call, not at import: a cold start of a function that never marks
+pays nothing for them.
+
+The package's `__init__` imports its torch-based rivaGan method, and torch never
+enters the Lambda; dwtDctSvd's own module needs only numpy, cv2 and pywt, so it
+is loaded from the installed package's file without running that `__init__`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from text2image.domain.provenance import PAYLOAD_BITS
+
+METHOD_MODULE = "dwtDctSvd.py"
+# The library's defaults for dwtDctSvd: the U channel only, quantisation step 36.
+SCALES = (0, 36, 0)
+BLOCK = 4
+# The library refuses images under 256x256.
+MIN_PIXELS = 256 * 256
+
+_lock = threading.Lock()
+_method: ModuleType | None = None
+
+
+class ImageNotReadable(ValueError):
+    """The bytes are not an image OpenCV can decode."""
+
+
+def _dwt_dct_svd() -> ModuleType:
+    global _method
+    with _lock:
+        if _method is None:
+            package = importlib.util.find_spec("imwatermark")
+            if package is None or package.origin is None:
+                raise ImportError("invisible-watermark is not installed")
+            path = Path(package.origin).parent / METHOD_MODULE
+            spec = importlib.util.spec_from_file_location("imwatermark_dwtdctsvd", path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _method = module
+    return _method
+
+
+def decode_image(data: bytes) -> Any:
+    """The image as OpenCV's BGR array."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ImageNotReadable("the bytes are not a PNG or JPEG image")
+    return image
+
+
+def encode_image(image: Any, content_type: str) -> bytes:
+    import cv2
+
+    if content_type == "image/jpeg":
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    else:
+        ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ImageNotReadable(f"the image could not be encoded as {content_type}")
+    return encoded.tobytes()
+
+
+def embed(image: Any, bits: list[int]) -> Any:
+    """The image with `bits` embedded (a new array; the input is left as it was)."""
+    height, width = image.shape[:2]
+    if width * height < MIN_PIXELS:
+        raise ImageNotReadable("the image is smaller than 256x256, too small to watermark")
+    encoder = _dwt_dct_svd().EmbedDwtDctSvd(list(bits), len(bits), list(SCALES), BLOCK)
+    return encoder.encode(image.copy())
+
+
+def extract(image: Any, length: int = PAYLOAD_BITS) -> list[int]:
+    """The bits read from the image, at its own size."""
+    decoder = _dwt_dct_svd().EmbedDwtDctSvd([], length, list(SCALES), BLOCK)
+    return [int(bit) for bit in decoder.decode(image)]
+
+
+def resized(image: Any, width: int, height: int) -> Any:
+    import cv2
+
+    if (image.shape[1], image.shape[0]) == (width, height):
+        return image
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def psnr(original: Any, changed: Any) -> float:
+    """Peak signal-to-noise ratio in dB (infinite for identical images)."""
+    import numpy as np
+
+    error = np.mean((original.astype(np.float64) - changed.astype(np.float64)) ** 2)
+    return float("inf") if error == 0 else float(10 * np.log10(255.0**2 / error))
