@@ -21,6 +21,7 @@ from text2image.config import (
     PromptCheckConfig,
     ProvenanceConfig,
     StorageConfig,
+    VerifyConfig,
 )
 from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
 
@@ -125,6 +126,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder=None,
         description="Answers POST /check-toxicity through API Gateway.",
+        timeout_seconds=10,
+    ),
+    FunctionSpec(
+        name="VerifyApi",
+        handler="text2image.handlers.verify_api.handler",
+        config=VerifyConfig,
+        asl_placeholder=None,
+        description="Answers POST /verify: an image's Content Credentials and watermark.",
         timeout_seconds=10,
     ),
     FunctionSpec(

@@ -77,12 +77,34 @@ def encode_image(image: Any, content_type: str) -> bytes:
 
 
 def embed(image: Any, bits: list[int]) -> Any:
-    """The image with `bits` embedded (a new array; the input is left as it was)."""
+    """The image with `bits` embedded (a new array; the input is left as it was).
+
+    The library's own `encode` is not used: it puts the detail bands back swapped
+    (horizontal for vertical) and truncates the channel to uint8 with wrap-around, which
+    costs 3 to 7 dB of PSNR (down to 33 dB on saturated images) for nothing, since only
+    the approximation band carries bits. Here the library's `encode_frame` embeds the
+    bits in that band, and the channel is rebuilt with its bands in place, rounded and
+    clipped. Its `decode` reads the result unchanged.
+    """
+    import cv2
+    import numpy as np
+    import pywt
+
     height, width = image.shape[:2]
     if width * height < MIN_PIXELS:
         raise ImageNotReadable("the image is smaller than 256x256, too small to watermark")
     encoder = _dwt_dct_svd().EmbedDwtDctSvd(list(bits), len(bits), list(SCALES), BLOCK)
-    return encoder.encode(image.copy())
+    yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV)
+    rows, cols = height // 4 * 4, width // 4 * 4
+    for channel, scale in enumerate(SCALES):
+        if scale <= 0:
+            continue
+        plane = yuv[:rows, :cols, channel].astype(np.float64)
+        approximation, details = pywt.dwt2(plane, "haar")
+        encoder.encode_frame(approximation, scale)
+        rebuilt = pywt.idwt2((approximation, details), "haar")
+        yuv[:rows, :cols, channel] = np.clip(np.rint(rebuilt), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
 
 
 def extract(image: Any, length: int = PAYLOAD_BITS) -> list[int]:
