@@ -21,7 +21,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
+.PHONY: provenance-cert verify help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
 	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
 
 help:
@@ -33,6 +33,8 @@ help:
 	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
+	@echo "make verify IMAGE=...   an image's Content Credentials and watermark, offline (TRUST=1: the local dev CA)"
+	@echo "make provenance-cert    certify the deployed KMS signing key with the development CA (docs/provenance.md)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
 	@echo "make docs               regenerate the generated parts of docs/: the diagram, the states table, what make deploy creates"
 	@echo "make diagram            regenerate docs/workflow.dot, .svg and the states table in docs/workflow.md from the ASL"
@@ -128,6 +130,18 @@ endpoint-check: $(SAGEMAKER_STAMP)
 
 jumpstart-table: $(SAGEMAKER_STAMP)
 	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk table
+
+# The certificate of the deployed stack's KMS signing key, from the development CA
+# (docs/provenance.md says what a publicly trusted one needs); CERT_ARGS="--key-id K --parameter P".
+CERT_ARGS ?=
+provenance-cert: $(VENV_STAMP)
+	$(PY) -m workflow.ops.provenance cert $(CERT_ARGS)
+
+# What POST /verify answers, offline: make verify IMAGE=path [TRUST=1]
+IMAGE ?=
+verify: $(VENV_STAMP)
+	@test -n "$(IMAGE)" || { echo "usage: make verify IMAGE=path/to/image.png" >&2; exit 2; }
+	$(PY) -m workflow.ops.provenance verify "$(IMAGE)" $(if $(TRUST),--trust)
 
 openapi: $(VENV_STAMP)
 	$(PY) -m workflow.ops.openapi --write

@@ -130,6 +130,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "RunJob": XRAY,
         "ClaimIdempotencyKey": XRAY,
         "SettleIdempotencyKey": XRAY,
+        "MarkProvenance": XRAY,
+        "VerifyApi": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)
@@ -137,6 +139,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "GenerateImage": [STAGING_PREFIX],
         "ModerateImage": [STAGING_PREFIX],
         "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
+        "MarkProvenance": [STAGING_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
         "ClaimIdempotencyKey": [PUBLISHED_PREFIX],
     }

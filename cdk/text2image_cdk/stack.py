@@ -16,6 +16,7 @@ from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
 from .nag import add_suppressions
 from .paths import pinned_version
+from .provenance import ProvenanceSigning
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
@@ -55,6 +56,7 @@ class Text2ImageStack(Stack):
             inference_component_name = self.endpoint.inference_component_name
 
         self.tables = Tables(self, "Tables")
+        self.provenance = ProvenanceSigning(self, "Provenance")
         self.functions = Functions(
             self,
             "Functions",
@@ -70,6 +72,7 @@ class Text2ImageStack(Stack):
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
+                **self.provenance.environment(),
             },
             overrides=settings.function_environment,
             powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
@@ -119,6 +122,7 @@ class Text2ImageStack(Stack):
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
             jobs=self.functions.by_name["JobsApi"],
+            verify=self.functions.by_name["VerifyApi"],
             site_origin=self.site.url,
         )
         self.monitoring = Monitoring(
@@ -169,6 +173,11 @@ class Text2ImageStack(Stack):
         # Copy staged -> published, delete the staged copy, presign a GET of the published one.
         allow("StoreImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("StoreImage", ["s3:PutObject", "s3:GetObject"], [published])
+        # Read the staged image and put the marked one back under the same key; sign with the
+        # provenance key only; read its certificate chain. VerifyApi reads the chain's root.
+        allow("MarkProvenance", ["s3:GetObject", "s3:PutObject"], [staged])
+        self.provenance.allow_signing(roles["MarkProvenance"])
+        self.provenance.allow_reading_certificate(roles["VerifyApi"])
         # Delete or quarantine the staged image; remove a half-published copy after a failure.
         allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])
@@ -194,6 +203,18 @@ class Text2ImageStack(Stack):
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn
+        CfnOutput(
+            self,
+            "ProvenanceKeyArn",
+            value=self.provenance.key.key_arn,
+            description="The KMS key that signs Content Credentials (make provenance-cert certifies it)",
+        )
+        CfnOutput(
+            self,
+            "ProvenanceCertificateParameter",
+            value=self.provenance.certificate_parameter,
+            description="The SSM parameter holding the signing certificate chain",
+        )
         CfnOutput(self, "SiteUrl", value=self.site.url, description="The page (CloudFront)")
         CfnOutput(
             self, "ApiUrl", value=self.api.url, description="The REST API stage; the page calls it as /api/"

@@ -19,6 +19,7 @@ from text2image.errors import SigningRefused, SigningThrottled, SigningUnavailab
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
 # P-256: r and s are 32 bytes each.
 COORDINATE_BYTES = 32
+MAX_RAW_MESSAGE_BYTES = 4096
 
 
 def der_to_raw(signature: bytes) -> bytes:
@@ -35,14 +36,18 @@ class KmsSigner:
         self.key_id = key_id
 
     def sign(self, data: bytes) -> bytes:
-        # KMS takes at most 4096 bytes of RAW message; a SHA-256 DIGEST of any length
-        # signs the same ECDSA_SHA_256 signature.
-        digest = hashlib.sha256(data).digest()
+        # KMS takes at most 4096 bytes of RAW message (a C2PA claim's COSE structure is
+        # usually well under that); a longer one is sent as its SHA-256 DIGEST, which
+        # gives the same ECDSA_SHA_256 signature.
+        if len(data) <= MAX_RAW_MESSAGE_BYTES:
+            message, message_type = data, "RAW"
+        else:
+            message, message_type = hashlib.sha256(data).digest(), "DIGEST"
         try:
             answer = self._client.sign(
                 KeyId=self.key_id,
-                Message=digest,
-                MessageType="DIGEST",
+                Message=message,
+                MessageType=message_type,
                 SigningAlgorithm=SIGNING_ALGORITHM,
             )
         except (ClientError, BotoCoreError) as error:
