@@ -28,7 +28,7 @@ help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
 	@echo "make test               unit, integration, infrastructure and browser tests"
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
-	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
+	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler, provenance cost"
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
 	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20)"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
@@ -95,6 +95,7 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium graphviz
 bench: $(VENV_STAMP)
 	$(PY) -m workflow.measure.standins_bench
 	$(PY) -m workflow.measure.cold_start
+	taskset -c 0 $(PY) -m workflow.measure.provenance_bench
 
 # An evaluation, not a test: it prints rates and writes out/eval-prompts.png.
 API ?=

@@ -190,3 +190,10 @@ def test_bytes_that_are_not_an_image_cannot_be_marked(signer):
 def test_anything_but_a_readable_png_or_jpeg_is_a_value_error(body):
     with pytest.raises(ValueError):
         verify_image(body)
+
+
+def test_the_vectorised_watermark_is_invisible_watermarks_dwtdctsvd_both_ways():
+    pixels = np.asarray(photo(1, (512, 512)))[:, :, ::-1].copy()
+    bits = [int(bit) for bit in format(0xB4E15A123456, "048b")]
+    assert watermark.extract_with_library(watermark.embed(pixels, bits)) == bits
+    assert watermark.extract(watermark.embed_with_library(pixels, bits)) == bits

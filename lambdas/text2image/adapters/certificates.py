@@ -1,12 +1,14 @@
 """The signing certificate chain, kept in an SSM parameter by `make provenance-cert`.
 
 Read on first use and kept for the container's life: a new certificate reaches
-new containers (and every container after a redeploy).
+new containers (and every container after a redeploy). The SSM client is made on
+that first use too, since it is used once per container.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,7 +26,8 @@ def split_chain(chain_pem: str) -> list[str]:
 
 
 class CertificateChain:
-    def __init__(self, client: Any, parameter: str) -> None:
+    def __init__(self, client: Any | Callable[[], Any], parameter: str) -> None:
+        # A client, or a function that makes one when the chain is first read.
         self._client = client
         self._parameter = parameter
         self._lock = threading.Lock()
@@ -42,8 +45,9 @@ class CertificateChain:
         return split_chain(self.pem())[-1]
 
     def _read(self) -> str:
+        client = self._client() if callable(self._client) else self._client
         try:
-            value = self._client.get_parameter(Name=self._parameter)["Parameter"]["Value"]
+            value = client.get_parameter(Name=self._parameter)["Parameter"]["Value"]
         except (ClientError, BotoCoreError) as error:
             raise translate(
                 error,

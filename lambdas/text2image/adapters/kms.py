@@ -11,7 +11,6 @@ import hashlib
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from text2image.adapters.errors import translate
 from text2image.errors import SigningRefused, SigningThrottled, SigningUnavailable
@@ -24,6 +23,8 @@ MAX_RAW_MESSAGE_BYTES = 4096
 
 def der_to_raw(signature: bytes) -> bytes:
     """A DER ECDSA signature as COSE's fixed-length `r||s`."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
     r, s = decode_dss_signature(signature)
     return r.to_bytes(COORDINATE_BYTES, "big") + s.to_bytes(COORDINATE_BYTES, "big")
 

@@ -33,8 +33,9 @@ MARKED_AT = "provenance-created"
 config = ProvenanceConfig.from_env()
 bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bucket)
 signer = KmsSigner(boto3.client("kms", config=SERVICE_CLIENT_CONFIG), config.signing_key_id)
+# Read once per container: its client is made on that first read.
 certificates = CertificateChain(
-    boto3.client("ssm", config=SERVICE_CLIENT_CONFIG), config.certificate_parameter
+    lambda: boto3.client("ssm", config=SERVICE_CLIENT_CONFIG), config.certificate_parameter
 )
 
 

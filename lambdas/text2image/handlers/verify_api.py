@@ -26,7 +26,7 @@ from text2image.provenance import verify_image
 
 config = VerifyConfig.from_env()
 certificates = (
-    CertificateChain(boto3.client("ssm", config=SERVICE_CLIENT_CONFIG), config.certificate_parameter)
+    CertificateChain(lambda: boto3.client("ssm", config=SERVICE_CLIENT_CONFIG), config.certificate_parameter)
     if config.certificate_parameter
     else None
 )
