@@ -21,7 +21,7 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: provenance-cert verify help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
+.PHONY: provenance-cert provenance-layer verify help venv run test bench eval-prompts loadtest lint fmt synth deploy destroy local chromium clean openapi smoke \
 	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
 
 help:
@@ -138,6 +138,10 @@ CERT_ARGS ?=
 provenance-cert: $(VENV_STAMP)
 	$(PY) -m workflow.ops.provenance cert $(CERT_ARGS)
 
+# MarkProvenance's and VerifyApi's libraries as a Lambda layer, from manylinux wheels (no Docker).
+provenance-layer: $(VENV_STAMP)
+	$(PY) -m workflow.ops.provenance_layer
+
 # What POST /verify answers, offline: make verify IMAGE=path [TRUST=1]
 IMAGE ?=
 verify: $(VENV_STAMP)
@@ -202,7 +206,7 @@ synth: $(VENV_STAMP) $(NODE_STAMP)
 
 # Preflight first (credentials, Region, bootstrap, Powertools layer, endpoint quota:
 # README "Deploying"), with the same CDK_ARGS; then the deploy; then its URLs.
-deploy: $(VENV_STAMP) $(NODE_STAMP)
+deploy: $(VENV_STAMP) $(NODE_STAMP) provenance-layer
 	$(PY) -m workflow preflight $(CDK_ARGS)
 	$(CDK) deploy --require-approval broadening --outputs-file cdk.out/outputs.json $(CDK_ARGS)
 	@$(PY) -m workflow outputs

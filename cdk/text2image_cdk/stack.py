@@ -80,6 +80,9 @@ class Text2ImageStack(Stack):
             log_retention_days=settings.log_retention_days,
         )
         self._grant(endpoint_arn(self, endpoint_name))
+        self.provenance.add_layer(
+            [self.functions.by_name["MarkProvenance"], self.functions.by_name["VerifyApi"]]
+        )
         if self.endpoint is not None and self.endpoint.scale_to_zero is not None:
             # InvokeEndpoint with InferenceComponentName is authorised on the component too.
             self.functions.roles["GenerateImage"].add_to_policy(

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
 from tests.provenance.images import jpeg, photo, png, unmarked_images
+from tests.provenance.reference import library_embed, library_extract
 from text2image.adapters import watermark
 from text2image.adapters.kms import der_to_raw
 from text2image.domain.provenance import (
@@ -88,7 +89,7 @@ def test_a_marked_image_carries_valid_trusted_credentials_and_its_runs_watermark
 
 def test_the_watermark_keeps_visible_quality_above_38_db_on_photos():
     for index in range(3):
-        pixels = np.asarray(photo(index))[:, :, ::-1].copy()
+        pixels = np.asarray(photo(index))
         marked = watermark.embed(pixels, [1, 0] * 24)
         assert watermark.psnr(pixels, marked) >= 38.0
 
@@ -167,7 +168,7 @@ def test_unmarked_images_are_almost_never_reported_as_watermarked():
 
 def test_unmarked_photos_at_an_original_size_are_not_reported_either():
     for index in range(3):
-        bits = watermark.extract(np.asarray(photo(index))[:, :, ::-1].copy())
+        bits = watermark.extract(np.asarray(photo(index)))
         assert not read_payload(bits).found
 
 
@@ -193,7 +194,7 @@ def test_anything_but_a_readable_png_or_jpeg_is_a_value_error(body):
 
 
 def test_the_vectorised_watermark_is_invisible_watermarks_dwtdctsvd_both_ways():
-    pixels = np.asarray(photo(1, (512, 512)))[:, :, ::-1].copy()
+    pixels = np.asarray(photo(1, (512, 512)))
     bits = [int(bit) for bit in format(0xB4E15A123456, "048b")]
-    assert watermark.extract_with_library(watermark.embed(pixels, bits)) == bits
-    assert watermark.extract(watermark.embed_with_library(pixels, bits)) == bits
+    assert library_extract(watermark.embed(pixels, bits), len(bits)) == bits
+    assert watermark.extract(library_embed(pixels, bits)) == bits
