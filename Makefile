@@ -21,19 +21,21 @@ SEED ?=
 OUT ?= out/image.png
 PORT ?= 8080
 
-.PHONY: help venv run test bench eval-prompts loadtest capacity-sim lint fmt synth deploy destroy local chromium clean openapi smoke \
+.PHONY: provenance-cert provenance-layer verify help venv run test bench eval-prompts loadtest capacity-sim lint fmt synth deploy destroy local chromium clean openapi smoke \
 	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
 	@echo "make test               unit, integration, infrastructure and browser tests"
 	@echo "make local              the whole system on 127.0.0.1 (API, page, moto, stand-ins)"
-	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler"
+	@echo "make bench              latency of the local stand-ins, cold-start ratio of each handler, provenance cost"
 	@echo "make eval-prompts       false rejections and harmful prompts stopped, on tests/data/prompts (API=URL for a deployed stack)"
 	@echo "make loadtest           capacity checks on 127.0.0.1 (about 13 minutes, stops by itself within 20); INSTANCES=n"
 	@echo "make capacity-sim       a day at 10 to 1,000 requests a minute, simulated: static vs live capacity"
 	@echo "make lint               ruff, asl-validator, cdk-nag, cfn-lint, checkov"
 	@echo "make synth | deploy | destroy   the CDK app (deploy needs AWS credentials)"
+	@echo "make verify IMAGE=...   an image's Content Credentials and watermark, offline (TRUST=1: the local dev CA)"
+	@echo "make provenance-cert    certify the deployed KMS signing key with the development CA (docs/provenance.md)"
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
 	@echo "make docs               regenerate the generated parts of docs/: the diagram, the states table, what make deploy creates"
 	@echo "make diagram            regenerate docs/workflow.dot, .svg and the states table in docs/workflow.md from the ASL"
@@ -42,10 +44,11 @@ help:
 	@echo "make endpoint-check ENDPOINT=...   call an endpoint directly with the design's request"
 	@echo "make jumpstart-table    resolve the per-Region JumpStart artifacts with the SDK (network)"
 
-$(VENV_STAMP): requirements.txt requirements.lock
+$(VENV_STAMP): requirements.txt requirements.lock requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==26.3
 	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 venv: $(VENV_STAMP)
@@ -93,6 +96,7 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium graphviz
 bench: $(VENV_STAMP)
 	$(PY) -m workflow.measure.standins_bench
 	$(PY) -m workflow.measure.cold_start
+	taskset -c 0 $(PY) -m workflow.measure.provenance_bench
 
 # An evaluation, not a test: it prints rates and writes out/eval-prompts.png.
 API ?=
@@ -134,6 +138,22 @@ endpoint-check: $(SAGEMAKER_STAMP)
 
 jumpstart-table: $(SAGEMAKER_STAMP)
 	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk table
+
+# The certificate of the deployed stack's KMS signing key, from the development CA
+# (docs/provenance.md says what a publicly trusted one needs); CERT_ARGS="--key-id K --parameter P".
+CERT_ARGS ?=
+provenance-cert: $(VENV_STAMP)
+	$(PY) -m workflow.ops.provenance cert $(CERT_ARGS)
+
+# MarkProvenance's and VerifyApi's libraries as a Lambda layer, from manylinux wheels (no Docker).
+provenance-layer: $(VENV_STAMP)
+	$(PY) -m workflow.ops.provenance_layer
+
+# What POST /verify answers, offline: make verify IMAGE=path [TRUST=1]
+IMAGE ?=
+verify: $(VENV_STAMP)
+	@test -n "$(IMAGE)" || { echo "usage: make verify IMAGE=path/to/image.png" >&2; exit 2; }
+	$(PY) -m workflow.ops.provenance verify "$(IMAGE)" $(if $(TRUST),--trust)
 
 openapi: $(VENV_STAMP)
 	$(PY) -m workflow.ops.openapi --write
@@ -193,7 +213,7 @@ synth: $(VENV_STAMP) $(NODE_STAMP)
 
 # Preflight first (credentials, Region, bootstrap, Powertools layer, endpoint quota:
 # README "Deploying"), with the same CDK_ARGS; then the deploy; then its URLs.
-deploy: $(VENV_STAMP) $(NODE_STAMP)
+deploy: $(VENV_STAMP) $(NODE_STAMP) provenance-layer
 	$(PY) -m workflow preflight $(CDK_ARGS)
 	$(CDK) deploy --require-approval broadening --outputs-file cdk.out/outputs.json $(CDK_ARGS)
 	@$(PY) -m workflow outputs

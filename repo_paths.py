@@ -15,6 +15,9 @@ LAMBDAS_DIR = REPO_ROOT / "lambdas"
 FRONTEND_DIR = REPO_ROOT / "frontend"
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CACHE_DIR = REPO_ROOT / ".cache"
+# The local development CA that certifies the provenance signing keys: made on first
+# use, git-ignored, never committed.
+DEV_CA_DIR = REPO_ROOT / ".provenance" / "dev-ca"
 # The API's document, generated from the contract (`make openapi`) and served by the local API.
 OPENAPI_FILE = REPO_ROOT / "docs" / "openapi.json"
 # The workflow's diagram, drawn from the ASL (`make diagram`); the executions page highlights a run on it.

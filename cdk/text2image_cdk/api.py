@@ -12,7 +12,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from text2image.contract import CHECK_TOXICITY_REQUEST_SCHEMA, GENERATE_REQUEST_SCHEMA, JOB_REQUEST_SCHEMA
+from text2image.contract import (
+    CHECK_TOXICITY_REQUEST_SCHEMA,
+    GENERATE_REQUEST_SCHEMA,
+    JOB_REQUEST_SCHEMA,
+    VERIFY_MEDIA_TYPES,
+)
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
 
 from .functions import retention
@@ -160,6 +165,7 @@ class Api(Construct):
         state_machine: sfn.IStateMachine,
         check_toxicity: lambda_.IFunction,
         jobs: lambda_.IFunction,
+        verify: lambda_.IFunction,
         site_origin: str,
     ) -> None:
         """The routes; `site_origin` is the only origin CORS allows (the page's own)."""
@@ -178,6 +184,7 @@ class Api(Construct):
         self._add_generate(state_machine, site_origin, cors)
         self._add_check_toxicity(check_toxicity, cors)
         self._add_jobs(jobs, cors)
+        self._add_verify(verify, cors)
         for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
             self.rest_api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
@@ -258,6 +265,19 @@ class Api(Construct):
             "POST",
             apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
             **self._method_options("CheckToxicityRequest"),
+        )
+        self.methods.append(method)
+
+    def _add_verify(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
+        """POST /verify: the image's raw bytes, passed to the function base64-encoded."""
+        cfn_api = self.rest_api.node.default_child
+        assert isinstance(cfn_api, apigw.CfnRestApi)
+        cfn_api.binary_media_types = list(VERIFY_MEDIA_TYPES)
+        resource = self.rest_api.root.add_resource("verify", default_cors_preflight_options=cors)
+        method = resource.add_method(
+            "POST",
+            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
+            **self._method_options(None),
         )
         self.methods.append(method)
 

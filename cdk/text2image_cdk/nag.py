@@ -139,6 +139,8 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "RunJob": XRAY,
         "ClaimIdempotencyKey": XRAY,
         "SettleIdempotencyKey": XRAY,
+        "MarkProvenance": XRAY,
+        "VerifyApi": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)
@@ -148,6 +150,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         **({"RecognizeCelebrities": [STAGING_PREFIX]} if stack.settings.people != "allow" else {}),
         **({"ApplyGuardrailToImage": [STAGING_PREFIX]} if stack.settings.guardrail else {}),
         "StoreImage": [STAGING_PREFIX, PUBLISHED_PREFIX],
+        "MarkProvenance": [STAGING_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
         "ClaimIdempotencyKey": [PUBLISHED_PREFIX],
     }

@@ -20,6 +20,7 @@ from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
 from .nag import add_suppressions
 from .paths import pinned_version
+from .provenance import ProvenanceSigning
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
@@ -60,6 +61,7 @@ class Text2ImageStack(Stack):
 
         self.guardrail = SecondOpinionGuardrail(self, "Guardrail") if settings.guardrail else None
         self.tables = Tables(self, "Tables")
+        self.provenance = ProvenanceSigning(self, "Provenance")
         self.functions = Functions(
             self,
             "Functions",
@@ -79,6 +81,7 @@ class Text2ImageStack(Stack):
                 "GENERATIONS_PER_INSTANCE": str(settings.concurrent_generations_per_instance),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
                 **self.tables.environment(),
+                **self.provenance.environment(),
             },
             overrides=settings.function_environment,
             powertools_version=settings.powertools_version or pinned_version("aws-lambda-powertools"),
@@ -86,6 +89,9 @@ class Text2ImageStack(Stack):
             log_retention_days=settings.log_retention_days,
         )
         self._grant(endpoint_arn(self, endpoint_name))
+        self.provenance.add_layer(
+            [self.functions.by_name["MarkProvenance"], self.functions.by_name["VerifyApi"]]
+        )
         if self.endpoint is not None and self.endpoint.scale_to_zero is not None:
             # InvokeEndpoint with InferenceComponentName is authorised on the component too.
             self.functions.roles["GenerateImage"].add_to_policy(
@@ -147,6 +153,7 @@ class Text2ImageStack(Stack):
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
             jobs=self.functions.by_name["JobsApi"],
+            verify=self.functions.by_name["VerifyApi"],
             site_origin=self.site.url,
         )
         self.monitoring = Monitoring(
@@ -207,6 +214,11 @@ class Text2ImageStack(Stack):
         # Copy staged -> published, delete the staged copy, presign a GET of the published one.
         allow("StoreImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("StoreImage", ["s3:PutObject", "s3:GetObject"], [published])
+        # Read the staged image and put the marked one back under the same key; sign with the
+        # provenance key only; read its certificate chain. VerifyApi reads the chain's root.
+        allow("MarkProvenance", ["s3:GetObject", "s3:PutObject"], [staged])
+        self.provenance.allow_signing(roles["MarkProvenance"])
+        self.provenance.allow_reading_certificate(roles["VerifyApi"])
         # Delete or quarantine the staged image; remove a half-published copy after a failure.
         allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])
@@ -235,6 +247,18 @@ class Text2ImageStack(Stack):
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn
+        CfnOutput(
+            self,
+            "ProvenanceKeyArn",
+            value=self.provenance.key.key_arn,
+            description="The KMS key that signs Content Credentials (make provenance-cert certifies it)",
+        )
+        CfnOutput(
+            self,
+            "ProvenanceCertificateParameter",
+            value=self.provenance.certificate_parameter,
+            description="The SSM parameter holding the signing certificate chain",
+        )
         CfnOutput(self, "SiteUrl", value=self.site.url, description="The page (CloudFront)")
         CfnOutput(
             self, "ApiUrl", value=self.api.url, description="The REST API stage; the page calls it as /api/"

@@ -22,7 +22,9 @@ from text2image.config import (
     JobsConfig,
     ModerationConfig,
     PromptCheckConfig,
+    ProvenanceConfig,
     StorageConfig,
+    VerifyConfig,
 )
 from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
 
@@ -116,6 +118,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Asks Amazon Bedrock Guardrails for its opinion on the staged image (guardrail on).",
     ),
     FunctionSpec(
+        name="MarkProvenance",
+        handler="text2image.handlers.mark_provenance.handler",
+        config=ProvenanceConfig,
+        asl_placeholder="MarkProvenanceFunctionArn",
+        description="Watermarks the approved image and signs its C2PA Content Credentials with KMS.",
+    ),
+    FunctionSpec(
         name="StoreImage",
         handler="text2image.handlers.store_image.handler",
         config=StorageConfig,
@@ -149,6 +158,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder=None,
         description="Answers POST /check-toxicity through API Gateway.",
+        timeout_seconds=10,
+    ),
+    FunctionSpec(
+        name="VerifyApi",
+        handler="text2image.handlers.verify_api.handler",
+        config=VerifyConfig,
+        asl_placeholder=None,
+        description="Answers POST /verify: an image's Content Credentials and watermark.",
         timeout_seconds=10,
     ),
     FunctionSpec(

@@ -402,3 +402,34 @@ def default_job_queue_depth(capacity: int, expected_generation_seconds: float) -
         default("after_generation_seconds"),
         default("poll_seconds"),
     )
+
+
+class ProvenanceConfig(FunctionConfig):
+    """MarkProvenance: the watermark and the signed C2PA manifest of every published image."""
+
+    ENV = {
+        "bucket": "IMAGE_BUCKET",
+        "signing_key_id": "PROVENANCE_KEY_ID",
+        "certificate_parameter": "PROVENANCE_CERTIFICATE_PARAMETER",
+        "model_version": "MODEL_VERSION",
+        "record_prompt": "PROVENANCE_RECORD_PROMPT",
+    }
+
+    bucket: Annotated[str, Field(min_length=3)]
+    # The KMS key (id, ARN or alias) that signs the manifests.
+    signing_key_id: Annotated[str, Field(min_length=1)]
+    # The SSM parameter holding the key's certificate chain (PEM, leaf first).
+    certificate_parameter: Annotated[str, Field(min_length=1)]
+    # The version of the JumpStart model, recorded beside its id as the generator.
+    model_version: Annotated[str, Field(min_length=1)] = "1.0"
+    # The prompt text goes into the manifest only when the operator turns this on.
+    record_prompt: bool = False
+
+
+class VerifyConfig(FunctionConfig):
+    """VerifyApi: reads an image's Content Credentials and watermark for anyone."""
+
+    ENV = {"certificate_parameter": "PROVENANCE_CERTIFICATE_PARAMETER"}
+
+    # The root of this chain is the trust anchor; empty, manifests are checked but never trusted.
+    certificate_parameter: str = ""

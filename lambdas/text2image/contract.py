@@ -136,6 +136,11 @@ CHECK_TOXICITY_REQUEST_SCHEMA: dict[str, Any] = {
 }
 
 
+# POST /verify takes the image's own bytes, as one of these types.
+VERIFY_MEDIA_TYPES: tuple[str, ...] = ("image/png", "image/jpeg")
+MAX_VERIFY_IMAGE_BYTES = 10 * 1024 * 1024
+
+
 # --- Outcomes -----------------------------------------------------------------
 
 

@@ -122,3 +122,21 @@ class GuardrailUnavailable(WorkflowError):
 
 class GuardrailRefused(WorkflowError):
     """The guardrail refused the call, is not configured, or did not assess the content."""
+
+
+# Provenance: the watermark and the C2PA manifest of MarkProvenance, signed with KMS.
+class SigningThrottled(WorkflowError):
+    pass
+
+
+class SigningUnavailable(WorkflowError):
+    pass
+
+
+class SigningRefused(WorkflowError):
+    """KMS refused to sign (key disabled, wrong key type, no permission), or the
+    signing certificate is missing. Never retried."""
+
+
+class ImageNotMarkable(WorkflowError):
+    """The staged image could not be watermarked or signed. Never retried."""

@@ -265,3 +265,23 @@ class CapacityRefreshed(DeferredModel):
     capacity: int
     backlog: int
     backlog_per_instance: float
+
+
+class MarkProvenanceInput(_Step):
+    staged_key: str = Field(min_length=1)
+    content_type: str
+    model: str
+    execution_id: str = Field(min_length=1)
+    request: JobRequest
+    prompt_check: PromptVerdict
+    image_check: ImageCheck
+
+
+class ProvenanceMark(DeferredModel):
+    """What MarkProvenance put into the staged image (which it replaced under the same key)."""
+
+    staged_key: str
+    watermark_payload: str
+    signed_by: str
+    created: datetime
+    psnr_db: float | None = None

@@ -182,6 +182,7 @@ def client_for(env: ScriptedEnvironment, timeout: float = 5.0) -> Client:
         (("FAILED", None, "InvalidRequest"), 400),
         (("FAILED", None, "GenerationFailed"), 502),
         (("FAILED", None, "ModerationFailed"), 502),
+        (("FAILED", None, "ProvenanceFailed"), 502),
         (("FAILED", None, "GenerationTimedOut"), 504),
         (("SUCCEEDED", BUSY, None), 503),
         (("TIMED_OUT", None, "States.Timeout"), 504),

@@ -42,6 +42,7 @@ CORE_PATH = [
     "IsImageSafe",
     "RecognizeCelebrities",
     "IsNoRealPersonRefused",
+    "MarkProvenance",
     "StoreImage",
     "ImageApproved",
 ]

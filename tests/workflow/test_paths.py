@@ -35,6 +35,7 @@ APPROVED_PATH = [
     "RecognizeCelebrities",
     "IsNoRealPersonRefused",
     "IsGuardrailOnForImage",
+    "MarkProvenance",
     "StoreImage",
     "ImageApproved",
     *ANSWER_END,

@@ -37,6 +37,7 @@ from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
+    MAX_VERIFY_IMAGE_BYTES,
     execution_input,
     invalid_request_body,
     response_headers,
@@ -50,6 +51,7 @@ INTEGRATION_TIMEOUT_SECONDS = 29.0
 MAX_BODY_BYTES = 1_000_000
 CHECK_TOXICITY_FUNCTION = "CheckToxicityApi"
 JOBS_FUNCTION = "JobsApi"
+VERIFY_FUNCTION = "VerifyApi"
 # The deployed API's stage is named "api", so the page reaches it under /api on
 # its own origin; the proxy event's `path` and `resource` exclude the stage.
 API_STAGE = "api"
@@ -182,6 +184,7 @@ class LocalApi:
                 Rule("/api/generate", endpoint="generate", methods=["POST"]),
                 Rule("/api/check-toxicity", endpoint="check_toxicity", methods=["POST"]),
                 Rule("/api/jobs", endpoint="submit_job", methods=["POST"]),
+                Rule("/api/verify", endpoint="verify", methods=["POST"]),
                 Rule("/api/jobs/<job_id>", endpoint="job", methods=["GET"]),
                 Rule("/api/executions", endpoint="executions", methods=["GET"]),
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
@@ -199,6 +202,7 @@ class LocalApi:
             "generate": self.generate,
             "check_toxicity": self.check_toxicity,
             "submit_job": self.submit_job,
+            "verify": self.verify,
             "job": self.job,
             "executions": self.executions,
             "execution": self.execution,
@@ -263,6 +267,17 @@ class LocalApi:
 
     def submit_job(self, request: Request) -> Response:
         return self._validated_proxy(request, JOB_REQUEST_SCHEMA, "/jobs", JOBS_FUNCTION)
+
+    def verify(self, request: Request) -> Response:
+        """An image's bytes, passed base64-encoded as API Gateway passes a binary media type."""
+        if (request.content_length or 0) > MAX_VERIFY_IMAGE_BYTES + 1024:
+            return api_json_response(413, {"message": "Request too long"})
+        raw = request.get_data(cache=True)
+        event = proxy_event(request, resource="/verify") | {
+            "body": base64.b64encode(raw).decode("ascii"),
+            "isBase64Encoded": True,
+        }
+        return proxy_response(self.backend.invoke_function(VERIFY_FUNCTION, event))
 
     def job(self, request: Request, job_id: str) -> Response:
         event = proxy_event(request, resource="/jobs/{job_id}") | {"pathParameters": {"job_id": job_id}}

@@ -38,6 +38,7 @@ from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
 from workflow.local.capacity_schedule import CapacitySchedule
+from workflow.local.dev_ca import certify_kms_key
 from workflow.local.history import StateRecord, state_records
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
@@ -45,6 +46,9 @@ from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
 REGION = "us-east-1"
 BUCKET = "text2image-local-images"
 ENDPOINT_NAME = "sdxl-1-0-jumpstart-local"
+# The provenance signing key (the KMS stand-in's) and where its certificate chain is kept.
+PROVENANCE_KEY_ID = "alias/text2image-local-provenance"
+PROVENANCE_CERTIFICATE_PARAMETER = "/text2image-local/provenance/certificate-chain"
 # Each table of `text2image.tables`, by the name the local functions get.
 TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_id}" for spec in TABLES}
 STATE_MACHINE_NAME = "text2image"
@@ -58,6 +62,8 @@ ENDED_CHECK_SECONDS = 1.0
 FUNCTION_ENVIRONMENT: dict[str, str] = {
     "IMAGE_BUCKET": BUCKET,
     "ENDPOINT_NAME": ENDPOINT_NAME,
+    "PROVENANCE_KEY_ID": PROVENANCE_KEY_ID,
+    "PROVENANCE_CERTIFICATE_PARAMETER": PROVENANCE_CERTIFICATE_PARAMETER,
     **TABLE_NAMES,
     # The job machine's ARN is known once it is made (`job_state_machine_arn`); its name is fixed.
     "JOB_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{JOB_STATE_MACHINE_NAME}",
@@ -165,6 +171,7 @@ class LocalEnvironment:
         self.s3: Any = session.client("s3", endpoint_url=self.moto_url)
         self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
         self.dynamodb: Any = session.client("dynamodb", endpoint_url=self.moto_url)
+        self.ssm: Any = session.client("ssm", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
@@ -318,6 +325,8 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_SFN": self.moto_url,
             "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
             "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
+            "AWS_ENDPOINT_URL_SSM": self.moto_url,
+            "AWS_ENDPOINT_URL_KMS": self.standins_url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
             "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
@@ -333,6 +342,16 @@ class LocalEnvironment:
 
     def _create_resources(self) -> None:
         self.s3.create_bucket(Bucket=self.bucket)
+        # As `make provenance-cert` does in the cloud: the development CA certifies the
+        # signing key, and the chain goes where the functions read it.
+        kms = boto3.client(
+            "kms",
+            endpoint_url=self.standins_url,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        certify_kms_key(kms, self.ssm, PROVENANCE_KEY_ID, PROVENANCE_CERTIFICATE_PARAMETER)
         for spec in TABLES:  # from the definition the CDK stack declares
             self.dynamodb.create_table(**spec.create_table_arguments(TABLE_NAMES[spec.env_var]))
             ttl = spec.time_to_live_arguments(TABLE_NAMES[spec.env_var])

@@ -30,6 +30,7 @@ from text2image.contract import (
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
     OUTCOME_RULES,
+    VERIFY_MEDIA_TYPES,
     ApprovedResponse,
     BusyResponse,
     ConflictResponse,
@@ -41,6 +42,7 @@ from text2image.contract import (
     RejectedResponse,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
+from text2image.domain.provenance import VerifyResponse
 from text2image.models import PromptVerdict
 
 OPENAPI_VERSION = "3.1.0"
@@ -88,6 +90,8 @@ class Operation:
     headers: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     # What a repeated Idempotency-Key header gets on this route, or None: no such header.
     idempotency: str | None = None
+    # A body of raw bytes instead of JSON: the media types it may be sent as.
+    binary_body: tuple[str, ...] = ()
 
 
 # A refusal for lack of capacity says when to come back, in its body and this header.
@@ -179,6 +183,19 @@ OPERATIONS: tuple[Operation, ...] = (
             503: ("The prompt checker is busy; try again in a moment.", ErrorResponse),
         },
     ),
+    # The answers of handlers/verify_api.py.
+    Operation(
+        path="/verify",
+        method="post",
+        operation_id="verifyImage",
+        summary="Read any image's provenance: its C2PA Content Credentials and this service's watermark.",
+        request_schema=None,
+        binary_body=VERIFY_MEDIA_TYPES,
+        responses={
+            200: ("What the image's manifest and pixels say (both may be absent).", VerifyResponse),
+            400: ("Not a PNG or JPEG image of at most 10 MB.", ErrorResponse),
+        },
+    ),
     # The answers of handlers/jobs_api.py.
     Operation(
         path="/jobs",
@@ -253,6 +270,9 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             request_name = str(op.request_schema["title"])
             schemas[request_name] = request_model(op.request_schema)
             operation["requestBody"] = {"required": True, "content": _json(_ref_to(request_name))}
+        if op.binary_body:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            operation["requestBody"] = {"required": True, "content": dict.fromkeys(op.binary_body, binary)}
         responses: dict[str, Any] = {}
         for status, description in GATEWAY_RESPONSES.items():
             responses[str(status)] = {"description": description, "content": _json(_ref_to(GATEWAY_ERROR))}

@@ -33,9 +33,18 @@ from text2image.catalogue import ASL_PLACEHOLDER, ASL_SETTINGS, FUNCTIONS
 from text2image.contract import GenerateRequest
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from text2image.tables import TABLES
-from workflow.local.environment import FUNCTION_ENVIRONMENT, REGION, TABLE_NAMES, LocalEnvironment, RunResult
+from workflow.local.environment import (
+    FUNCTION_ENVIRONMENT,
+    PROVENANCE_CERTIFICATE_PARAMETER,
+    REGION,
+    TABLE_NAMES,
+    LocalEnvironment,
+    RunResult,
+)
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, _environment
 
+# The stack's name, as the template's AWS::StackName resolves (the CDK app's).
+REHEARSAL_STACK_NAME = "Text2Image"
 # What the stand-in SDXL endpoint is called when the template creates its own.
 STANDIN_ENDPOINT_NAME = "sdxl-rehearsal"
 # Variables the Lambda runtime sets in every function; never the template's business.
@@ -78,6 +87,7 @@ class TemplateResolver:
             "AWS::Region": region,
             "AWS::AccountId": account,
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": REHEARSAL_STACK_NAME,
         }
 
     def function_arn(self, logical_id: str) -> str:
@@ -135,6 +145,9 @@ class TemplateResolver:
             return f"arn:aws:s3:::{self.bucket_name(logical_id)}"
         if kind == ("AWS::DynamoDB::Table", "Arn"):
             return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.table_name(logical_id)}"
+        if kind == ("AWS::KMS::Key", "Arn"):
+            # The KMS stand-in signs with its one key whatever the KeyId.
+            return f"arn:aws:kms:{self.region}:{self.account}:key/{logical_id}"
         if kind == ("AWS::IAM::Role", "Arn"):
             return f"arn:aws:iam::{self.account}:role/{logical_id}"
         raise RehearsalError(f"no local stand-in for Fn::GetAtt {logical_id}.{attribute} ({kind[0]})")
@@ -288,6 +301,15 @@ class Rehearsal:
         env = self.env
         for bucket in sorted(self.plan.buckets):
             env.s3.create_bucket(Bucket=bucket)
+        # What make provenance-cert does after a deploy: the stand-in key's chain, where the template says.
+        chain = env.ssm.get_parameter(Name=PROVENANCE_CERTIFICATE_PARAMETER)["Parameter"]["Value"]
+        parameters = {
+            function.variables["PROVENANCE_CERTIFICATE_PARAMETER"]
+            for function in self.plan.functions.values()
+            if "PROVENANCE_CERTIFICATE_PARAMETER" in function.variables
+        }
+        for parameter in parameters:
+            env.ssm.put_parameter(Name=parameter, Value=chain, Type="String", Overwrite=True)
         self.state_machine_arn = env.sfn.create_state_machine(
             name=f"text2image-rehearsal-{uuid.uuid4().hex[:8]}",
             definition=self.plan.definition,
@@ -308,6 +330,8 @@ class Rehearsal:
                 for bucket in self.plan.buckets:
                     env.empty_bucket(bucket)
                     env.s3.delete_bucket(Bucket=bucket)
+                for parameter in parameters:
+                    env.ssm.delete_parameter(Name=parameter)
 
     def run(self, request: GenerateRequest | Mapping[str, Any], timeout: float = 120.0) -> RunResult:
         body = request.model_dump(exclude_defaults=True) if isinstance(request, GenerateRequest) else request

@@ -3,8 +3,8 @@ translations, for tests and demos.
 
 A fault applies to the next `count` calls of one service:
 - `throttle`: the service's throttling error (retried by the workflow);
-- `error`: the service's internal error (Comprehend, Rekognition) or, for the
-  SDXL endpoint, a ModelError (not retried);
+- `error`: the service's internal error (Comprehend, Rekognition, KMS Sign) or,
+  for the SDXL endpoint, a ModelError (not retried);
 - `slow`: the answer comes `delay_seconds` late;
 - `flag` (Rekognition only): the image is labelled `label` (a model-7 label,
   Explicit Nudity unless told) at `confidence` (99 unless told), with its
@@ -29,7 +29,7 @@ from typing import Literal, get_args
 
 import requests
 
-Service = Literal["comprehend", "rekognition", "sagemaker", "translate", "bedrock"]
+Service = Literal["comprehend", "rekognition", "sagemaker", "translate", "bedrock", "kms"]
 Kind = Literal["throttle", "error", "slow", "flag", "unavailable", "celebrity", "intervene"]
 SERVICES: tuple[str, ...] = get_args(Service)
 KINDS: tuple[str, ...] = get_args(Kind)

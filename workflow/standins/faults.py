@@ -69,6 +69,7 @@ OPERATIONS_OF_SERVICE: dict[str, list[str]] = {
     "sagemaker": ["InvokeEndpoint"],
     "translate": ["TranslateText"],
     "bedrock": ["ApplyGuardrail"],
+    "kms": ["Sign", "GetPublicKey"],
 }
 
 
@@ -95,6 +96,7 @@ THROTTLE_ERRORS = {
     "sagemaker": AwsError("ModelNotReadyException", "Model is not ready (injected fault).", 429),
     "translate": AwsError("TooManyRequestsException", "Rate exceeded (injected fault).", 429),
     "bedrock": AwsError("ThrottlingException", "Too many requests (injected fault).", 429),
+    "kms": AwsError("ThrottlingException", "Rate exceeded (injected fault).", 400),
 }
 INTERNAL_ERRORS = {
     "comprehend": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
@@ -106,6 +108,7 @@ INTERNAL_ERRORS = {
     ),
     "translate": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
     "bedrock": AwsError("InternalServerException", "Internal server error (injected fault).", 500),
+    "kms": AwsError("KMSInternalException", "Internal server error (injected fault).", 500),
 }
 UNAVAILABLE_ERRORS = {
     # A scale-to-zero endpoint whose inference component has no copy yet answers so.

@@ -1,7 +1,8 @@
-"""One HTTP server that answers Comprehend, Rekognition, Translate and the SageMaker endpoint.
+"""One HTTP server that answers Comprehend, Rekognition, Translate, Bedrock Guardrails, KMS and SageMaker.
 
 - `POST /` with `X-Amz-Target: Comprehend_20171127.<Operation>`,
-  `RekognitionService.<Operation>`, `AWSShineFrontendService_20170701.TranslateText` or
+  `RekognitionService.<Operation>`, `AWSShineFrontendService_20170701.TranslateText`,
+  `TrentService.Sign|GetPublicKey` or
   `SageMaker.DescribeEndpoint` / `SageMaker.DescribeInferenceComponent` (AWS JSON 1.1);
 - `POST /endpoints/<name>/invocations` (SageMaker runtime);
 - `GET /_health`;
@@ -42,6 +43,7 @@ from workflow.standins.faults import (
 from workflow.standins.generator import ImageGenerator
 from workflow.standins.guardrail import GuardrailStandIn
 from workflow.standins.image_models import NsfwModel, NudityDetector
+from workflow.standins.kms import KmsSigningKey
 from workflow.standins.rekognition import Rekognition
 from workflow.standins.sagemaker import SdxlEndpointStandIn
 from workflow.standins.text_models import LanguageModel, ToxicityModel
@@ -62,6 +64,8 @@ OPERATIONS = {
     "AWSShineFrontendService_20170701.TranslateText": ("translate", "translate_text"),
     "SageMaker.DescribeEndpoint": ("sagemaker", "describe_endpoint"),
     "SageMaker.DescribeInferenceComponent": ("sagemaker", "describe_inference_component"),
+    "TrentService.Sign": ("kms", "sign"),
+    "TrentService.GetPublicKey": ("kms", "get_public_key"),
 }
 # Bedrock Runtime is REST-JSON: ApplyGuardrail is POST /guardrail/{id}/version/{version}/apply.
 
@@ -84,6 +88,7 @@ class StandinApp:
         # Translate detects `auto` source languages with Comprehend, as AWS's does.
         self.translate = Translate(self.comprehend.language)
         self.guardrail = GuardrailStandIn(self.comprehend.toxicity, self.rekognition)
+        self.kms = KmsSigningKey()
         # The latest calls, for `make bench`; bounded so a long `make local` does not grow.
         self.calls: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._routes = Map(
@@ -163,7 +168,11 @@ class StandinApp:
         body = parse_json(request.get_data())
         if service == "sagemaker":  # the control plane: faults are for the runtime's invocations
             return aws_json_response(getattr(self.sagemaker, method)(body))
+        if method == "get_public_key":  # setup, not a call the workflow makes: no faults
+            return aws_json_response(self.kms.get_public_key(body))
         flag = self._apply_fault(service, target.rpartition(".")[2])
+        if service == "kms":
+            return aws_json_response(self.kms.sign(body))
         if method == "recognize_celebrities":
             injected = [InjectedCelebrity(flag.name, flag.match_confidence)] if flag else []
             return aws_json_response(self.celebrities.recognize_celebrities(body, injected))

@@ -42,6 +42,12 @@ class ImageBucket:
                 Bucket=self.name, Key=key, Body=data, ContentType=content_type, Metadata=metadata or {}
             )
 
+    def get(self, key: str) -> tuple[bytes, dict[str, str]]:
+        """The object's bytes and user metadata."""
+        with _storage_errors("The image could not be read"):
+            answer = self._client.get_object(Bucket=self.name, Key=key)
+            return answer["Body"].read(), answer.get("Metadata", {})
+
     def copy(
         self,
         source_key: str,
