@@ -19,6 +19,7 @@ from text2image.config import (
     JobsConfig,
     ModerationConfig,
     PromptCheckConfig,
+    QuotaConfig,
     StorageConfig,
 )
 from text2image.domain.jobs import JOB_RUNS, JOB_TIMEOUT_SECONDS
@@ -51,6 +52,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder="CheckPromptToxicityFunctionArn",
         description="Detects the prompt's language and toxicity with Comprehend.",
+    ),
+    FunctionSpec(
+        name="ReserveQuota",
+        handler="text2image.handlers.reserve_quota.handler",
+        config=QuotaConfig,
+        asl_placeholder="ReserveQuotaFunctionArn",
+        description="Reads the pause switch and reserves one of the caller's daily images, or gives it back.",
     ),
     FunctionSpec(
         name="AcquireGenerationSlot",

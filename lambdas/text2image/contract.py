@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from text2image.deferred_model import DeferredModel
 from text2image.domain.idempotency import IDEMPOTENCY_KEY_FIELD
+from text2image.domain.quota import CALLER_FIELD
 
 # 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
 # for the prompt and four for the negative prompt, inside the 10-segment limit.
@@ -146,6 +147,9 @@ class Decision(StrEnum):
     BUSY = "BUSY"
     # Not a decision either: its Idempotency-Key belongs to another body or to a run still going (409).
     CONFLICT = "CONFLICT"
+    # The operator paused generation (503), or the caller used the day's images (429).
+    PAUSED = "PAUSED"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
 
 
 class Stage(StrEnum):
@@ -216,6 +220,31 @@ class ConflictResponse(DeferredModel):
     execution_id: str | None = None
 
 
+class PausedResponse(DeferredModel):
+    """The operator paused generation: nothing was checked or generated; ask again after
+    `retry_after` seconds (also the `Retry-After` header)."""
+
+    status: Literal["PAUSED"] = "PAUSED"
+    error: Literal["ServicePaused"] = "ServicePaused"
+    message: str
+    retry_after: int
+    execution_id: str | None = None
+
+
+class QuotaExceededResponse(DeferredModel):
+    """The caller's approved images for the day reached the quota; it resets at
+    `resets_at` (UTC midnight), `retry_after` seconds from now (also the `Retry-After` header).
+    Refused and failed requests never count."""
+
+    status: Literal["QUOTA_EXCEEDED"] = "QUOTA_EXCEEDED"
+    error: Literal["QuotaExceeded"] = "QuotaExceeded"
+    message: str
+    retry_after: int
+    resets_at: str
+    limit: int
+    execution_id: str | None = None
+
+
 class ErrorResponse(DeferredModel):
     status: Literal["FAILED", "TIMED_OUT"]
     error: str
@@ -275,6 +304,8 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
     OutcomeRule("SUCCEEDED", 503, output_status=Decision.BUSY, retry_after=True),
     # An Idempotency-Key repeat that cannot be answered with the first answer.
     OutcomeRule("SUCCEEDED", 409, output_status=Decision.CONFLICT, retry_after=True),
+    OutcomeRule("SUCCEEDED", 503, output_status=Decision.PAUSED, retry_after=True),
+    OutcomeRule("SUCCEEDED", 429, output_status=Decision.QUOTA_EXCEEDED, retry_after=True),
     OutcomeRule("FAILED", 400, error=INVALID_REQUEST_ERROR),
     # Out of time is not a broken model: the caller may try a smaller request.
     OutcomeRule("FAILED", 504, error=GENERATION_TIMED_OUT_ERROR),
@@ -304,13 +335,27 @@ def invalid_request_body(reason: str) -> dict[str, Any]:
     ).model_dump()
 
 
-def execution_input(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+def execution_input(
+    body: dict[str, Any], idempotency_key: str | None, caller: str | None = None
+) -> dict[str, Any]:
     """The sync route's execution input: the body, plus the Idempotency-Key header when
     one was sent (an empty header is none: API Gateway's templates cannot tell them
-    apart). `outcome_templates.start_request_template` builds the same in VTL."""
-    if not idempotency_key:
-        return dict(body)
-    return {IDEMPOTENCY_KEY_FIELD: idempotency_key, **body}
+    apart), plus the authenticated caller when there is one (`domain.quota.caller_of`).
+    `outcome_templates.start_request_template` builds the same in VTL. The request
+    models refuse both fields in a body, so a caller cannot name someone else."""
+    fields: dict[str, Any] = {}
+    if idempotency_key:
+        fields[IDEMPOTENCY_KEY_FIELD] = idempotency_key
+    if caller:
+        fields[CALLER_FIELD] = caller
+    return {**fields, **body}
+
+
+def request_of(run_input: dict[str, Any]) -> dict[str, Any]:
+    """The request body inside an execution input: without what the API added to it."""
+    return {
+        name: value for name, value in run_input.items() if name not in (IDEMPOTENCY_KEY_FIELD, CALLER_FIELD)
+    }
 
 
 def response_headers(http_status: int, body: dict[str, Any]) -> dict[str, str]:

@@ -109,3 +109,16 @@ class IdempotencyTableUnavailable(WorkflowError):
 
 class IdempotencyTableRefused(WorkflowError):
     """DynamoDB refused the request (permissions, table missing)."""
+
+
+# The daily quotas table and the pause switch, read at admission.
+class QuotaTableThrottled(WorkflowError):
+    pass
+
+
+class QuotaTableUnavailable(WorkflowError):
+    pass
+
+
+class QuotaTableRefused(WorkflowError):
+    """DynamoDB or SSM refused the request (permissions, table or parameter missing)."""

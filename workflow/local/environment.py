@@ -37,6 +37,7 @@ from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
+from text2image.adapters.quota import PAUSED_VALUE, RUNNING_VALUE
 from workflow.local.history import StateRecord, state_records
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
@@ -46,6 +47,8 @@ BUCKET = "text2image-local-images"
 ENDPOINT_NAME = "sdxl-1-0-jumpstart-local"
 # Each table of `text2image.tables`, by the name the local functions get.
 TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_id}" for spec in TABLES}
+# The operator's pause switch (`make pause LOCAL=1`), as the stack creates it in SSM.
+PAUSE_PARAMETER = "/text2image/local/generation"
 STATE_MACHINE_NAME = "text2image"
 JOB_STATE_MACHINE_NAME = JOB_STATE_MACHINE_SUFFIX
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
@@ -64,6 +67,9 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     "JOB_EXECUTION_RUNNER": "poll",
     "POWERTOOLS_SERVICE_NAME": "text2image",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "PAUSE_PARAMETER": PAUSE_PARAMETER,
+    # A flip shows at the next run: tests and `make pause` need no wait for a cache.
+    "PAUSE_CACHE_SECONDS": "0",
 }
 
 
@@ -127,6 +133,12 @@ def asl_substitutions(region: str = REGION) -> dict[str, str]:
     return catalogue.asl_substitutions(ASL_FILE.read_text(), lambda name: function_arn(region, name))
 
 
+def set_pause_switch(ssm: Any, parameter: str, paused: bool) -> None:
+    """Write the pause switch's value: the one thing `make pause` and `make resume` change."""
+    value = PAUSED_VALUE if paused else RUNNING_VALUE
+    ssm.put_parameter(Name=parameter, Value=value, Type="String", Overwrite=True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -151,6 +163,7 @@ class LocalEnvironment:
         self.s3: Any = session.client("s3", endpoint_url=self.moto_url)
         self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
         self.dynamodb: Any = session.client("dynamodb", endpoint_url=self.moto_url)
+        self.ssm: Any = session.client("ssm", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
@@ -257,6 +270,7 @@ class LocalEnvironment:
         self.dispatcher.restore_function_timeouts()
         self.dispatcher.invocations.clear()
         self._empty_tables()
+        self.set_paused(False)
         if self._standins is not None:
             self._standins.app.calls.clear()
         self.empty_bucket(self.bucket)
@@ -289,6 +303,7 @@ class LocalEnvironment:
             "AWS_ENDPOINT_URL_SFN": self.moto_url,
             "AWS_ENDPOINT_URL_LAMBDA": self.moto_url,
             "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
+            "AWS_ENDPOINT_URL_SSM": self.moto_url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.standins_url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.standins_url,
             "AWS_ENDPOINT_URL_TRANSLATE": self.standins_url,
@@ -300,8 +315,13 @@ class LocalEnvironment:
             self._saved_environment.setdefault(name, os.environ.get(name))
             os.environ[name] = value
 
+    def set_paused(self, paused: bool) -> None:
+        """Flip the operator's pause switch, as `make pause` and `make resume` do."""
+        set_pause_switch(self.ssm, PAUSE_PARAMETER, paused)
+
     def _create_resources(self) -> None:
         self.s3.create_bucket(Bucket=self.bucket)
+        self.set_paused(False)
         for spec in TABLES:  # from the definition the CDK stack declares
             self.dynamodb.create_table(**spec.create_table_arguments(TABLE_NAMES[spec.env_var]))
             ttl = spec.time_to_live_arguments(TABLE_NAMES[spec.env_var])
