@@ -33,11 +33,11 @@ from pydantic import BaseModel
 
 from repo_paths import ASL_FILE
 from text2image import catalogue
+from text2image.adapters.quota import PAUSED_VALUE, RUNNING_VALUE
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
 from text2image.tables import TABLES
-from text2image.adapters.quota import PAUSED_VALUE, RUNNING_VALUE
 from workflow.local.history import StateRecord, state_records
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
 from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
