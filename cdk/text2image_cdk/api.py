@@ -66,9 +66,15 @@ class Api(Construct):
         throttle_burst: int,
         auth: ApiAuth,
         log_retention_days: int,
+        authorizer: apigw.IAuthorizer | None = None,
+        caller_template: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.auth = auth
+        # Cognito: every route but /verify needs a signed-in user's ID token.
+        self.authorizer = authorizer
+        # VTL naming the authenticated caller for the execution input (empty: none).
+        self.caller_template = caller_template
         self.methods: list[apigw.Method] = []
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
@@ -148,9 +154,11 @@ class Api(Construct):
         return {
             "request_validator": self.validator,
             "request_models": {JSON: self.models[model]} if model else None,
-            "authorization_type": apigw.AuthorizationType.IAM
-            if self.auth == "iam"
-            else apigw.AuthorizationType.NONE,
+            "authorization_type": {
+                "iam": apigw.AuthorizationType.IAM,
+                "cognito": apigw.AuthorizationType.COGNITO,
+            }.get(self.auth, apigw.AuthorizationType.NONE),
+            "authorizer": self.authorizer if self.auth == "cognito" else None,
             "api_key_required": self.auth == "apiKey",
         }
 
@@ -214,7 +222,9 @@ class Api(Construct):
             options=apigw.IntegrationOptions(
                 credentials_role=role,
                 passthrough_behavior=apigw.PassthroughBehavior.NEVER,
-                request_templates={JSON: start_request_template(state_machine.state_machine_arn)},
+                request_templates={
+                    JSON: start_request_template(state_machine.state_machine_arn, self.caller_template)
+                },
                 integration_responses=[
                     # StartSyncExecution answers 200 however the run ended: the
                     # template maps the run's status by the outcome table.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -44,6 +46,7 @@ class Site(Construct):
         image_bucket: s3.IBucket,
         log_bucket: s3.IBucket,
         rest_api_id: str,
+        page_config: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         headers = cloudfront.ResponseHeadersPolicy(
@@ -107,7 +110,11 @@ class Site(Construct):
         s3deploy.BucketDeployment(
             self,
             "Page",
-            sources=[s3deploy.Source.asset(str(FRONTEND_DIR))],
+            sources=[
+                s3deploy.Source.asset(str(FRONTEND_DIR)),
+                # How the page signs in (frontend/auth.js), known only once deployed.
+                s3deploy.Source.json_data("auth-config.json", dict(page_config or {"auth": "none"})),
+            ],
             destination_bucket=site_bucket,
             distribution=self.distribution,
             distribution_paths=["/*"],

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import Annotations, Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
-from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
+from text2image.tables import DAILY_QUOTAS, GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 
 from .api import Api
+from .auth import SignIn
+from .budget import SpendBudget
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
 from .functions import Functions
 from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
+from .functions import retention
 from .nag import add_suppressions
+from .outcome_templates import API_KEY_CALLER, COGNITO_CALLER
+from .pause import PauseSwitch
 from .paths import pinned_version
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
 from .tables import Tables
+from .waf import ApiFirewall
 from .workflow import Workflow, job_state_machine_arn
+
+# The cost allocation tag every resource carries (app.py), which the budget follows.
+COST_TAG = ("project", "text2image")
+OPEN_TO_ANYONE_WARNING = (
+    "apiAuth=none and waf=off: anyone who finds the URL can spend this account's money on "
+    "Comprehend, Rekognition, Translate and the GPU endpoint, with only the stage throttle in the way. "
+    "Use -c apiAuth=cognito (or apiKey, iam), or keep the WAF on."
+)
 
 
 class Text2ImageStack(Stack):
@@ -55,6 +69,7 @@ class Text2ImageStack(Stack):
             inference_component_name = self.endpoint.inference_component_name
 
         self.tables = Tables(self, "Tables")
+        self.pause_switch = PauseSwitch(self, "PauseSwitch")
         self.functions = Functions(
             self,
             "Functions",
@@ -69,6 +84,8 @@ class Text2ImageStack(Stack):
                 "PEOPLE_POLICY": settings.people,
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
+                "PAUSE_PARAMETER": self.pause_switch.parameter.parameter_name,
+                "DAILY_IMAGE_QUOTA": str(settings.daily_image_quota),
                 **self.tables.environment(),
             },
             overrides=settings.function_environment,
@@ -99,6 +116,7 @@ class Text2ImageStack(Stack):
         self.functions.roles["JobsApi"].add_to_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[run_job.function_arn])
         )
+        self.sign_in = SignIn(self, "SignIn") if settings.api_auth == "cognito" else None
         self.api = Api(
             self,
             "Api",
@@ -106,7 +124,22 @@ class Text2ImageStack(Stack):
             throttle_burst=settings.stage_throttle[1],
             auth=settings.api_auth,
             log_retention_days=settings.log_retention_days,
+            authorizer=self.sign_in.authorizer(self) if self.sign_in else None,
+            caller_template={"cognito": COGNITO_CALLER, "apiKey": API_KEY_CALLER}.get(settings.api_auth, ""),
         )
+        self.firewall = (
+            ApiFirewall(
+                self,
+                "Firewall",
+                stage_arn=self.api.rest_api.deployment_stage.stage_arn,
+                max_capacity=settings.max_instances * settings.concurrent_generations_per_instance,
+                log_retention=retention(settings.log_retention_days),
+            )
+            if settings.waf
+            else None
+        )
+        if settings.is_open_to_anyone:
+            Annotations.of(self).add_warning_v2("text2image:OpenToAnyone", OPEN_TO_ANYONE_WARNING)
         self.site = Site(
             self,
             "Site",
@@ -114,6 +147,7 @@ class Text2ImageStack(Stack):
             image_bucket=buckets.images,
             log_bucket=buckets.cdn_logs,
             rest_api_id=self.api.rest_api.rest_api_id,
+            page_config=self._page_config(),
         )
         self.api.add_routes(
             state_machine=self.workflow.state_machine,
@@ -133,6 +167,15 @@ class Text2ImageStack(Stack):
             endpoint_name=endpoint_name,
             inference_component_name=inference_component_name,
             alarm_email=settings.alarm_email,
+        )
+        self.budget = SpendBudget(
+            self,
+            "Budget",
+            monthly_usd=settings.monthly_budget,
+            tag_key=COST_TAG[0],
+            tag_value=COST_TAG[1],
+            topic=self.monitoring.topic,
+            topic_key=self.monitoring.topic.master_key,
         )
         self._outputs()
         add_suppressions(self)
@@ -191,6 +234,23 @@ class Text2ImageStack(Stack):
         allow("ClaimIdempotencyKey", ["dynamodb:PutItem"], [keys])
         allow("ClaimIdempotencyKey", ["s3:GetObject"], [published])
         allow("SettleIdempotencyKey", ["dynamodb:UpdateItem", "dynamodb:DeleteItem"], [keys])
+        # Admission: read the pause switch; reserve and refund the caller's images (one
+        # conditional update each, and a read when the reservation is refused).
+        quotas = self.tables.by_spec[DAILY_QUOTAS].table_arn
+        allow("ReserveQuota", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [quotas])
+        allow("ReserveQuota", ["ssm:GetParameter"], [self.pause_switch.parameter.parameter_arn])
+
+    def _page_config(self) -> dict[str, str]:
+        """What the page reads from auth-config.json: how it signs in, if it must."""
+        if self.sign_in is None:
+            return {"auth": self.settings.api_auth}
+        return {
+            "auth": "cognito",
+            "region": self.settings.region,
+            "endpoint": f"https://cognito-idp.{self.settings.region}.amazonaws.com/",
+            "userPoolId": self.sign_in.user_pool.user_pool_id,
+            "clientId": self.sign_in.client.user_pool_client_id,
+        }
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn
@@ -219,6 +279,17 @@ class Text2ImageStack(Stack):
             value=self.settings.existing_endpoint_name
             or (self.endpoint.endpoint_name if self.endpoint else ""),
         )
+        CfnOutput(
+            self,
+            "PauseParameter",
+            value=self.pause_switch.parameter.parameter_name,
+            description="make pause / make resume flip it: 'paused' or 'running'",
+        )
+        if self.sign_in is not None:
+            CfnOutput(self, "UserPoolId", value=self.sign_in.user_pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=self.sign_in.client.user_pool_client_id)
+        if self.firewall is not None:
+            CfnOutput(self, "WebAclArn", value=self.firewall.web_acl.attr_arn)
         if self.api.api_key is not None:
             CfnOutput(
                 self,
