@@ -103,7 +103,10 @@ def generate_response_template() -> str:
 
 
 # The caller the API authenticated, as `domain.quota.caller_of` names it.
-COGNITO_CALLER = '#set($caller = "$!context.authorizer.claims.sub")\n#if("$caller" != "")#set($caller = "user:$caller")#end\n'
+COGNITO_CALLER = (
+    '#set($caller = "$!context.authorizer.claims.sub")\n'
+    '#if("$caller" != "")#set($caller = "user:$caller")#end\n'
+)
 API_KEY_CALLER = (
     '#set($caller = "$!context.identity.apiKeyId")\n#if("$caller" != "")#set($caller = "key:$caller")#end\n'
 )

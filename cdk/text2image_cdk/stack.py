@@ -13,14 +13,13 @@ from .api import Api
 from .auth import SignIn
 from .budget import SpendBudget
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
-from .functions import Functions
+from .functions import Functions, retention
 from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
-from .functions import retention
 from .nag import add_suppressions
 from .outcome_templates import API_KEY_CALLER, COGNITO_CALLER
-from .pause import PauseSwitch
 from .paths import pinned_version
+from .pause import PauseSwitch
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
