@@ -326,6 +326,16 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
 
 UNKNOWN_FAILURE_MESSAGE = "The request failed. Try again later."
 
+# The 401 of a route behind sign-in: no token, or one expired or not issued by the
+# service's user pool. API Gateway's gateway response and the local API answer it alike.
+UNAUTHORIZED_BODY: dict[str, Any] = {
+    "status": "FAILED",
+    "error": "Unauthorized",
+    "message": "Sign in first: this request has no valid sign-in token (it is missing, expired, "
+    "or not issued by this service). Send the ID token in the Authorization header.",
+    "execution_id": None,
+}
+
 
 def invalid_request_body(reason: str) -> dict[str, Any]:
     """The 400 answer to a body the request model refuses: API Gateway's gateway

@@ -164,6 +164,7 @@ class LocalEnvironment:
         self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
         self.dynamodb: Any = session.client("dynamodb", endpoint_url=self.moto_url)
         self.ssm: Any = session.client("ssm", endpoint_url=self.moto_url)
+        self.cognito: Any = session.client("cognito-idp", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
