@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -12,7 +13,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from text2image.contract import CHECK_TOXICITY_REQUEST_SCHEMA, GENERATE_REQUEST_SCHEMA, JOB_REQUEST_SCHEMA
+from text2image.contract import (
+    CHECK_TOXICITY_REQUEST_SCHEMA,
+    GENERATE_REQUEST_SCHEMA,
+    JOB_REQUEST_SCHEMA,
+    UNAUTHORIZED_BODY,
+)
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
 
 from .functions import retention
@@ -192,6 +198,14 @@ class Api(Construct):
                 type=response_type,
                 response_headers={"Access-Control-Allow-Origin": f"'{site_origin}'"},
             )
+        # No token, or an expired or forged one: the same body the local API answers.
+        self.rest_api.add_gateway_response(
+            "Unauthorized",
+            type=apigw.ResponseType.UNAUTHORIZED,
+            status_code="401",
+            response_headers={"Access-Control-Allow-Origin": f"'{site_origin}'"},
+            templates={JSON: json.dumps(UNAUTHORIZED_BODY)},
+        )
         self.rest_api.add_gateway_response(
             "InvalidBody",
             type=apigw.ResponseType.BAD_REQUEST_BODY,

@@ -16,9 +16,12 @@ from .paths import FRONTEND_DIR
 API_PATH_PATTERN = "/api/*"
 
 
-def content_security_policy(image_bucket: s3.IBucket) -> str:
+def content_security_policy(image_bucket: s3.IBucket, sign_in_endpoint: str | None = None) -> str:
     # Approved images are shown (and downloaded) from presigned S3 URLs.
     images = f"https://{image_bucket.bucket_name}.s3.amazonaws.com https://{image_bucket.bucket_regional_domain_name}"
+    if sign_in_endpoint:
+        # The page signs in with Cognito's InitiateAuth (frontend/auth.js).
+        images += f" {sign_in_endpoint}"
     return "; ".join(
         [
             "default-src 'self'",
@@ -55,7 +58,10 @@ class Site(Construct):
             comment="text2image: CSP and the usual security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(image_bucket), override=True
+                    content_security_policy=content_security_policy(
+                        image_bucket, (page_config or {}).get("endpoint")
+                    ),
+                    override=True,
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=Duration.days(365), include_subdomains=True, override=True

@@ -199,10 +199,10 @@ class ApprovedResponse(DeferredModel):
 
 class BusyResponse(DeferredModel):
     """No GPU time was spent: ask again after `retry_after` seconds (also the
-    `Retry-After` header)."""
+    `Retry-After` header). `PAUSED`/`ServicePaused`: the operator paused generation."""
 
-    status: Literal["BUSY"] = "BUSY"
-    error: Literal["Busy"] = "Busy"
+    status: Literal["BUSY", "PAUSED"] = "BUSY"
+    error: Literal["Busy", "ServicePaused"] = "Busy"
     message: str
     retry_after: int
     execution_id: str | None = None
@@ -217,17 +217,6 @@ class ConflictResponse(DeferredModel):
     error: Literal["IdempotencyKeyReused", "RequestInProgress"]
     message: str
     retry_after: int | None = None
-    execution_id: str | None = None
-
-
-class PausedResponse(DeferredModel):
-    """The operator paused generation: nothing was checked or generated; ask again after
-    `retry_after` seconds (also the `Retry-After` header)."""
-
-    status: Literal["PAUSED"] = "PAUSED"
-    error: Literal["ServicePaused"] = "ServicePaused"
-    message: str
-    retry_after: int
     execution_id: str | None = None
 
 

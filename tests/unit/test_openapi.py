@@ -63,7 +63,7 @@ def test_request_bodies_are_the_request_models_api_gateway_validates_with(docume
 
 def test_generate_declares_every_status_of_the_outcome_table(document: dict[str, Any]) -> None:
     declared = {int(status) for status in document["paths"]["/generate"]["post"]["responses"]}
-    assert {rule.http_status for rule in OUTCOME_RULES} | {400, 403, 429, 502} == declared
+    assert {rule.http_status for rule in OUTCOME_RULES} | {400, 401, 403, 429, 502} == declared
 
 
 @pytest.mark.parametrize("rule", OUTCOME_RULES, ids=lambda r: f"{r.execution_status}-{r.http_status}")
