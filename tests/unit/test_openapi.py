@@ -66,13 +66,36 @@ def test_generate_declares_every_status_of_the_outcome_table(document: dict[str,
     assert {rule.http_status for rule in OUTCOME_RULES} | {400, 401, 403, 429, 502} == declared
 
 
+PAUSED = {
+    "status": "PAUSED",
+    "error": "ServicePaused",
+    "message": "The image service is paused by its operator. Try again after the time in Retry-After.",
+    "retry_after": 300,
+    "execution_id": "arn:x",
+}
+QUOTA_EXCEEDED = {
+    "status": "QUOTA_EXCEEDED",
+    "error": "QuotaExceeded",
+    "message": "You have used your 50 images for today. The quota resets at 2030-01-02T00:00:00Z (UTC midnight).",
+    "retry_after": 3600,
+    "resets_at": "2030-01-02T00:00:00Z",
+    "limit": 50,
+    "execution_id": "arn:x",
+}
+
+
 @pytest.mark.parametrize("rule", OUTCOME_RULES, ids=lambda r: f"{r.execution_status}-{r.http_status}")
 def test_each_outcome_rows_answer_matches_the_body_the_document_declares(
     document: dict[str, Any], rule: OutcomeRule
 ) -> None:
-    output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY, "CONFLICT": IN_PROGRESS}.get(
-        str(rule.output_status)
-    )
+    output = {
+        "APPROVED": APPROVED,
+        "REJECTED": REJECTED,
+        "BUSY": BUSY,
+        "CONFLICT": IN_PROGRESS,
+        "PAUSED": PAUSED,
+        "QUOTA_EXCEEDED": QUOTA_EXCEEDED,
+    }.get(str(rule.output_status))
     status, body = http_response(rule.execution_status, output, rule.error or "SomeError", "cause", "arn:x")
     assert status == rule.http_status
     response_validator(document, "/generate", status).validate(body)
@@ -140,7 +163,7 @@ def test_a_route_without_a_body_and_with_a_path_parameter_is_documented_and_vali
         {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     assert "requestBody" not in operation
-    assert set(operation["responses"]) == {"200", "403", "404", "429"}
+    assert set(operation["responses"]) == {"200", "401", "403", "404", "429"}
 
 
 def test_both_posting_routes_document_the_idempotency_key_header_and_generate_its_409s(
