@@ -5,7 +5,7 @@
   GPU serves at full scale over the rule's five-minute window (`per_ip_limit`).
 - AWS managed rule groups: the core rule set (common attacks) and known bad inputs.
 
-About 5 USD a month for the ACL, 1 USD per rule and group (4 in all), plus
+About 5 USD a month for the ACL, 1 USD per rule and group (3 in all), plus
 0.60 USD per million requests (docs/deploy.md, "Costs").
 """
 
