@@ -112,13 +112,15 @@ pause resume: $(VENV_STAMP)
 	$(PY) -m workflow.ops.pause $@ $(if $(LOCAL),--local "http://127.0.0.1:$(PORT)")
 
 # URL: the stack's ApiUrl (or SiteUrl) output, or make local's URL. AUTH=iam signs
-# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key.
+# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key; AUTH=cognito signs in
+# as SMOKE_USERNAME with SMOKE_PASSWORD (URL: the SiteUrl, or make local AUTH=cognito's URL).
 URL ?= http://127.0.0.1:$(PORT)
 AUTH ?= none
 # ENDPOINT=name also calls the SDXL endpoint directly: an endpoint fault, not a workflow one.
 ENDPOINT ?=
 smoke: $(VENV_STAMP) $(if $(ENDPOINT),$(SAGEMAKER_STAMP))
-	$(PY) -m workflow.ops.smoke "$(URL)" --auth $(AUTH)
+	$(PY) -m workflow.ops.smoke "$(URL)" --auth $(AUTH) \
+	  $(if $(SMOKE_USERNAME),--username "$(SMOKE_USERNAME)") $(if $(SMOKE_PASSWORD),--password "$(SMOKE_PASSWORD)")
 	$(if $(ENDPOINT),$(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)")
 
 # The original design's way: JumpStartModel(...).deploy() on ml.g5.4xlarge, then one

@@ -32,13 +32,13 @@ from text2image.contract import (
     OUTCOME_RULES,
     ApprovedResponse,
     BusyResponse,
-    QuotaExceededResponse,
     ConflictResponse,
     Decision,
     ErrorResponse,
     JobAccepted,
     JobView,
     OutcomeRule,
+    QuotaExceededResponse,
     RejectedResponse,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
@@ -292,7 +292,7 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "A Cognito user pool ID token (USER_PASSWORD_AUTH), with -c apiAuth=cognito",
+                    "description": "A Cognito ID token (USER_PASSWORD_AUTH), with -c apiAuth=cognito",
                 },
                 "sigv4": {
                     "type": "apiKey",
