@@ -76,7 +76,8 @@ PAUSED = {
 QUOTA_EXCEEDED = {
     "status": "QUOTA_EXCEEDED",
     "error": "QuotaExceeded",
-    "message": "You have used your 50 images for today. The quota resets at 2030-01-02T00:00:00Z (UTC midnight).",
+    "message": "You have used your 50 images for today. "
+    "The quota resets at 2030-01-02T00:00:00Z (UTC midnight).",
     "retry_after": 3600,
     "resets_at": "2030-01-02T00:00:00Z",
     "limit": 50,
