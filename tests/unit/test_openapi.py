@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
 import workflow.ops.openapi as openapi
-from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, REJECTED
+from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, PAUSED, QUOTA_EXCEEDED, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -64,25 +64,6 @@ def test_request_bodies_are_the_request_models_api_gateway_validates_with(docume
 def test_generate_declares_every_status_of_the_outcome_table(document: dict[str, Any]) -> None:
     declared = {int(status) for status in document["paths"]["/generate"]["post"]["responses"]}
     assert {rule.http_status for rule in OUTCOME_RULES} | {400, 401, 403, 429, 502} == declared
-
-
-PAUSED = {
-    "status": "PAUSED",
-    "error": "ServicePaused",
-    "message": "The image service is paused by its operator. Try again after the time in Retry-After.",
-    "retry_after": 300,
-    "execution_id": "arn:x",
-}
-QUOTA_EXCEEDED = {
-    "status": "QUOTA_EXCEEDED",
-    "error": "QuotaExceeded",
-    "message": "You have used your 50 images for today. "
-    "The quota resets at 2030-01-02T00:00:00Z (UTC midnight).",
-    "retry_after": 3600,
-    "resets_at": "2030-01-02T00:00:00Z",
-    "limit": 50,
-    "execution_id": "arn:x",
-}
 
 
 @pytest.mark.parametrize("rule", OUTCOME_RULES, ids=lambda r: f"{r.execution_status}-{r.http_status}")
