@@ -22,7 +22,7 @@ OUT ?= out/image.png
 PORT ?= 8080
 
 .PHONY: provenance-cert provenance-layer verify help venv run test bench eval-prompts loadtest capacity-sim lint fmt synth deploy destroy local chromium clean openapi smoke \
-	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory
+	endpoint endpoint-check jumpstart-table graphviz diagram docs docs-inventory pause resume
 
 help:
 	@echo "make run PROMPT='...'   run one request through the workflow, locally"
@@ -39,7 +39,8 @@ help:
 	@echo "make openapi            regenerate docs/openapi.json from the contract"
 	@echo "make docs               regenerate the generated parts of docs/: the diagram, the states table, what make deploy creates"
 	@echo "make diagram            regenerate docs/workflow.dot, .svg and the states table in docs/workflow.md from the ASL"
-	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey"
+	@echo "make smoke URL=...      check a deployed stack (or make local) answers correctly; AUTH=iam|apiKey|cognito"
+	@echo "make pause | resume     stop or restart generation on the deployed stack (LOCAL=1: on make local)"
 	@echo "make endpoint           deploy JumpStart SDXL 1.0 with the sagemaker SDK (needs AWS credentials)"
 	@echo "make endpoint-check ENDPOINT=...   call an endpoint directly with the design's request"
 	@echo "make jumpstart-table    resolve the per-Region JumpStart artifacts with the SDK (network)"
@@ -112,17 +113,25 @@ INSTANCES ?= 1
 loadtest: $(VENV_STAMP)
 	INSTANCES=$(INSTANCES) $(PY) -m workflow.measure.loadtest --chart out/loadtest.png
 
+# AUTH=cognito: sign-in against moto's Cognito, with a test user (docs/local.md).
 local: $(VENV_STAMP)
-	$(PY) -m workflow local --port $(PORT)
+	$(PY) -m workflow local --port $(PORT) $(if $(filter cognito,$(AUTH)),--auth cognito)
+
+# The operator's switch: while paused, requests answer 503 and jobs wait. No redeploy.
+LOCAL ?=
+pause resume: $(VENV_STAMP)
+	$(PY) -m workflow.ops.pause $@ $(if $(LOCAL),--local "http://127.0.0.1:$(PORT)")
 
 # URL: the stack's ApiUrl (or SiteUrl) output, or make local's URL. AUTH=iam signs
-# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key.
+# with SigV4 from your credentials; AUTH=apiKey sends API_KEY as x-api-key; AUTH=cognito signs in
+# as SMOKE_USERNAME with SMOKE_PASSWORD (URL: the SiteUrl, or make local AUTH=cognito's URL).
 URL ?= http://127.0.0.1:$(PORT)
 AUTH ?= none
 # ENDPOINT=name also calls the SDXL endpoint directly: an endpoint fault, not a workflow one.
 ENDPOINT ?=
 smoke: $(VENV_STAMP) $(if $(ENDPOINT),$(SAGEMAKER_STAMP))
-	$(PY) -m workflow.ops.smoke "$(URL)" --auth $(AUTH)
+	$(PY) -m workflow.ops.smoke "$(URL)" --auth $(AUTH) \
+	  $(if $(SMOKE_USERNAME),--username "$(SMOKE_USERNAME)") $(if $(SMOKE_PASSWORD),--password "$(SMOKE_PASSWORD)")
 	$(if $(ENDPOINT),$(SAGEMAKER_PY) -m workflow.ops.jumpstart_sdk predict --endpoint-name "$(ENDPOINT)")
 
 # The original design's way: JumpStartModel(...).deploy() on ml.g5.4xlarge, then one

@@ -64,10 +64,11 @@ def env(local_env: LocalEnvironment, engine_clock: EngineClock) -> Iterator[Loca
     local_env.reset()
 
 
-# Every run ends through the Idempotency-Key's settle states (skipped without a key):
-# an answer succeeds in AnswerGiven, a failure fails in RunFailed with its own error.
-ANSWER_END = ["ShouldSettleIdempotencyKey", "DidTheRunFail", "AnswerGiven"]
-FAILURE_END = ["ShouldSettleIdempotencyKey", "DidTheRunFail", "RunFailed"]
+# Every run ends through the Idempotency-Key's settle states (skipped without a key) and
+# the quota's refund (skipped without a caller): an answer succeeds in AnswerGiven, a
+# failure fails in RunFailed with its own error.
+ANSWER_END = ["ShouldSettleIdempotencyKey", "ShouldRefundCallersQuota", "DidTheRunFail", "AnswerGiven"]
+FAILURE_END = ["ShouldSettleIdempotencyKey", "ShouldRefundCallersQuota", "DidTheRunFail", "RunFailed"]
 
 
 def endpoint_answers(env: LocalEnvironment) -> int:

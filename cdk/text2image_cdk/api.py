@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -16,6 +17,7 @@ from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
+    UNAUTHORIZED_BODY,
     VERIFY_MEDIA_TYPES,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
@@ -71,9 +73,15 @@ class Api(Construct):
         throttle_burst: int,
         auth: ApiAuth,
         log_retention_days: int,
+        authorizer: apigw.IAuthorizer | None = None,
+        caller_template: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.auth = auth
+        # Cognito: every route but /verify needs a signed-in user's ID token.
+        self.authorizer = authorizer
+        # VTL naming the authenticated caller for the execution input (empty: none).
+        self.caller_template = caller_template
         self.methods: list[apigw.Method] = []
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
@@ -153,9 +161,11 @@ class Api(Construct):
         return {
             "request_validator": self.validator,
             "request_models": {JSON: self.models[model]} if model else None,
-            "authorization_type": apigw.AuthorizationType.IAM
-            if self.auth == "iam"
-            else apigw.AuthorizationType.NONE,
+            "authorization_type": {
+                "iam": apigw.AuthorizationType.IAM,
+                "cognito": apigw.AuthorizationType.COGNITO,
+            }.get(self.auth, apigw.AuthorizationType.NONE),
+            "authorizer": self.authorizer if self.auth == "cognito" else None,
             "api_key_required": self.auth == "apiKey",
         }
 
@@ -191,6 +201,14 @@ class Api(Construct):
                 type=response_type,
                 response_headers={"Access-Control-Allow-Origin": f"'{site_origin}'"},
             )
+        # No token, or an expired or forged one: the same body the local API answers.
+        self.rest_api.add_gateway_response(
+            "Unauthorized",
+            type=apigw.ResponseType.UNAUTHORIZED,
+            status_code="401",
+            response_headers={"Access-Control-Allow-Origin": f"'{site_origin}'"},
+            templates={JSON: json.dumps(UNAUTHORIZED_BODY)},
+        )
         self.rest_api.add_gateway_response(
             "InvalidBody",
             type=apigw.ResponseType.BAD_REQUEST_BODY,
@@ -221,7 +239,9 @@ class Api(Construct):
             options=apigw.IntegrationOptions(
                 credentials_role=role,
                 passthrough_behavior=apigw.PassthroughBehavior.NEVER,
-                request_templates={JSON: start_request_template(state_machine.state_machine_arn)},
+                request_templates={
+                    JSON: start_request_template(state_machine.state_machine_arn, self.caller_template)
+                },
                 integration_responses=[
                     # StartSyncExecution answers 200 however the run ended: the
                     # template maps the run's status by the outcome table.

@@ -9,7 +9,7 @@ from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from .settings import DeploySettings
-from .stack import Text2ImageStack
+from .stack import COST_TAG, Text2ImageStack
 
 STACK_NAME = "Text2Image"
 
@@ -31,5 +31,5 @@ def build_app(context: Mapping[str, Any] | None = None, environ: Mapping[str, st
         description="Responsible text-to-image: Comprehend -> SDXL (SageMaker) -> Rekognition -> S3",
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
-    stack.tags.set_tag("project", "text2image")
+    stack.tags.set_tag(*COST_TAG)
     return app

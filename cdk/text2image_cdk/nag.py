@@ -141,6 +141,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "SettleIdempotencyKey": XRAY,
         "MarkProvenance": XRAY,
         "VerifyApi": XRAY,
+        "ReserveQuota": XRAY,
     }
     for name, reason in only_star.items():
         acknowledge(roles[name], "IAM5[Resource::*]", reason)
@@ -188,24 +189,26 @@ def add_suppressions(stack: Text2ImageStack) -> None:
             "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
             "The account-level role API Gateway needs for execution logs; AWS's policy is limited to logs.",
         )
-    if api.auth != "iam":
+    if api.auth not in ("iam", "cognito"):
         acknowledge(
             api.rest_api,
             "APIG4",
             "A public demo API behind throttling, request validation and moderation on both sides; "
-            "-c apiAuth=iam (or apiKey) switches authorisation on (see docs/deploy.md).",
+            "-c apiAuth=cognito (or iam, apiKey) switches authorisation on (see docs/deploy.md).",
         )
-    acknowledge(
-        api.rest_api,
-        "COG4",
-        "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see docs/deploy.md).",
-    )
-    acknowledge(
-        api.rest_api,
-        "APIG3",
-        "WAF is optional (about $5/month plus per-request fees); the stage is throttled. "
-        "Attach a web ACL if the API is exposed widely.",
-    )
+    if api.auth != "cognito":
+        acknowledge(
+            api.rest_api,
+            "COG4",
+            "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see docs/deploy.md).",
+        )
+    if stack.firewall is None:
+        acknowledge(
+            api.rest_api,
+            "APIG3",
+            "-c waf=off removed the web ACL on request; the stage is still throttled (see docs/deploy.md).",
+        )
+    _access_suppressions(stack)
 
     distribution = stack.site.distribution
     acknowledge(
@@ -216,7 +219,11 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     )
     acknowledge(distribution, "CFR1", "The service has no country restrictions.")
     checkov_skip(distribution, "CKV_AWS_174", "Default *.cloudfront.net certificate (see cdk-nag CFR4).")
-    checkov_skip(distribution, "CKV_AWS_68", "WAF is optional here (cost); the API stage is throttled.")
+    checkov_skip(
+        distribution,
+        "CKV_AWS_68",
+        "The distribution serves static files; the API behind it has its own web ACL on the stage (-c waf).",
+    )
     checkov_skip(
         api.rest_api.deployment_stage,
         "CKV_AWS_120",
@@ -225,7 +232,11 @@ def add_suppressions(stack: Text2ImageStack) -> None:
     if api.auth == "none":
         for method in api.methods:
             checkov_skip(method, "CKV_AWS_59", "Public demo API by default; -c apiAuth=iam|apiKey closes it.")
-    acknowledge(distribution, "CFR2", "WAF is optional here (cost); see APIG3.")
+    acknowledge(
+        distribution,
+        "CFR2",
+        "The distribution serves static files; the API behind it has its own web ACL on the stage (-c waf).",
+    )
 
     # CDK's own function that copies frontend/ into the site bucket.
     for child in stack.node.children:
@@ -264,3 +275,32 @@ def add_suppressions(stack: Text2ImageStack) -> None:
                 "CDK's BucketDeployment invalidates the distribution after an upload "
                 "(cloudfront:CreateInvalidation/GetInvalidation), deploy-time only.",
             )
+
+
+def _access_suppressions(stack: Text2ImageStack) -> None:
+    """Who may spend the GPU: the user pool's and the web ACL's acknowledged findings."""
+    if stack.sign_in is not None:
+        pool = stack.sign_in.user_pool
+        acknowledge(
+            pool,
+            "COG2",
+            "The operator adds each user (self sign-up is off) and the page signs in with a password; "
+            "MFA needs the hosted UI or SRP flows the page does not implement.",
+        )
+        acknowledge(
+            pool,
+            "COG3",
+            "Threat protection (advanced security) is a paid add-on per active user; the users are few "
+            "and operator-created, and per-user quotas bound what a stolen password can spend.",
+        )
+        acknowledge(
+            pool,
+            "COG8",
+            "The Essentials plan: the Plus plan's threat protection is priced per active user (see COG3).",
+        )
+    if stack.firewall is not None:
+        checkov_skip(
+            stack.firewall.log_group,
+            "CKV_AWS_158",
+            "WAF logs hold request metadata only; CloudWatch Logs encrypts them at rest.",
+        )

@@ -19,6 +19,7 @@ from text2image.contract import (
     invalid_request_body,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_FIELD
+from text2image.domain.quota import CALLER_FIELD
 
 # Fixed text goes into the template as a JSON string literal. VTL would read
 # `$` and `#` in it as references and directives, so those are escaped too.
@@ -101,12 +102,36 @@ def generate_response_template() -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_request_template(state_machine_arn: str) -> str:
+# The caller the API authenticated, as `domain.quota.caller_of` names it.
+COGNITO_CALLER = (
+    '#set($caller = "$!context.authorizer.claims.sub")\n'
+    '#if("$caller" != "")#set($caller = "user:$caller")#end\n'
+)
+API_KEY_CALLER = (
+    '#set($caller = "$!context.identity.apiKeyId")\n#if("$caller" != "")#set($caller = "key:$caller")#end\n'
+)
+
+
+def start_request_template(state_machine_arn: str, caller_template: str = "") -> str:
     """The execution input is `contract.execution_input`: the request body unchanged (the
     ASL reads it as `$`), with the Idempotency-Key header's value as its first field when
-    one was sent. The request model has checked the body is a JSON object, so the key
-    goes in after its opening brace."""
+    one was sent, and the authenticated caller (`caller_template` sets `$caller`) before
+    it. The request model has checked the body is a JSON object and refuses both fields
+    in it, so each goes in after its opening brace."""
     with_key = json.dumps({IDEMPOTENCY_KEY_FIELD: ""})[:-2]  # '{"idempotency_key": "'
+    with_caller = json.dumps({CALLER_FIELD: ""})[:-2]  # '{"caller": "'
+    caller = (
+        caller_template
+        + '#if("$!caller" != "")\n'
+        + f"#set($open = '{with_caller}')\n"
+        + f"#set($who = {_string('$caller')[1:-1]})\n"
+        + "#set($close = '\", ')\n"
+        + "#set($rest = $body.substring(1))\n"
+        + '#set($body = "$open$who$close$rest")\n'
+        + "#end\n"
+        if caller_template
+        else ""
+    )
     return (
         f"#set($idempotencyKey = $input.params('{IDEMPOTENCY_HEADER}'))\n"
         "#set($body = $input.json('$'))\n"
@@ -117,6 +142,7 @@ def start_request_template(state_machine_arn: str) -> str:
         "#set($rest = $body.substring(1))\n"
         '#set($body = "$open$key$close$rest")\n'
         "#end\n"
+        f"{caller}"
         f'{{\n  "stateMachineArn": "{state_machine_arn}",\n  "input": {_string("$body")}\n}}\n'
     )
 

@@ -21,7 +21,7 @@ from .capacity import stage_throttle
 from .jumpstart import DEFAULT_INSTANCE_TYPE, SUPPORTED_INSTANCE_TYPES
 from .regions import guardrail_region_problem
 
-ApiAuth = Literal["none", "apiKey", "iam"]
+ApiAuth = Literal["none", "apiKey", "iam", "cognito"]
 API_AUTH_MODES: tuple[str, ...] = get_args(ApiAuth)
 
 DEFAULT_REGION = "us-east-1"
@@ -73,6 +73,17 @@ class DeploySettings:
     powertools_layer_arn: str | None = None
     # Alarms go to an SNS topic; this address is subscribed to it when given.
     alarm_email: str | None = None
+    # A WAF web ACL on the API stage (per-IP rate rule, AWS managed rule groups).
+    waf: bool = True
+    # An AWS Budgets budget (USD a month) on the stack's cost tag, alerting the alarm topic.
+    monthly_budget: float = 100.0
+    # Approved images per caller (Cognito user or API key) per UTC day; 0: no quota.
+    daily_image_quota: int = 50
+
+    @property
+    def is_open_to_anyone(self) -> bool:
+        """No sign-in and no edge protection: anyone who finds the URL spends the account's money."""
+        return self.api_auth == "none" and not self.waf
 
     @property
     def generation_capacity(self) -> int:
@@ -214,6 +225,25 @@ class DeploySettings:
             raise SettingsError(
                 f"context throttleRate must be a number, got {get('throttleRate')!r}"
             ) from None
+        waf = get("waf")
+        if waf is None:
+            waf = cls.waf
+        elif str(waf).lower() in ("on", "off", "true", "false"):
+            waf = str(waf).lower() in ("on", "true")
+        else:
+            raise SettingsError(f"context waf must be on or off, got {waf!r}")
+        try:
+            monthly_budget = float(get("monthlyBudget")) if get("monthlyBudget") else cls.monthly_budget
+        except ValueError:
+            raise SettingsError(
+                f"context monthlyBudget must be a number of USD, got {get('monthlyBudget')!r}"
+            ) from None
+        if not monthly_budget > 0:
+            raise SettingsError(f"context monthlyBudget must be above 0 USD, got {monthly_budget}")
+        if "DAILY_IMAGE_QUOTA" in overrides:
+            raise SettingsError(
+                "set DAILY_IMAGE_QUOTA with context dailyImageQuota, not with functionEnvironment"
+            )
         return cls(
             region=str(region),
             account=get("account") or environ.get("CDK_DEFAULT_ACCOUNT"),
@@ -239,6 +269,9 @@ class DeploySettings:
             powertools_version=get("powertoolsVersion"),
             powertools_layer_arn=get("powertoolsLayerArn"),
             alarm_email=_email(get("alarmEmail")),
+            waf=waf,
+            monthly_budget=monthly_budget,
+            daily_image_quota=integer("dailyImageQuota", cls.daily_image_quota, 0),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -14,9 +16,12 @@ from .paths import FRONTEND_DIR
 API_PATH_PATTERN = "/api/*"
 
 
-def content_security_policy(image_bucket: s3.IBucket) -> str:
+def content_security_policy(image_bucket: s3.IBucket, sign_in_endpoint: str | None = None) -> str:
     # Approved images are shown (and downloaded) from presigned S3 URLs.
     images = f"https://{image_bucket.bucket_name}.s3.amazonaws.com https://{image_bucket.bucket_regional_domain_name}"
+    if sign_in_endpoint:
+        # The page signs in with Cognito's InitiateAuth (frontend/auth.js).
+        images += f" {sign_in_endpoint}"
     return "; ".join(
         [
             "default-src 'self'",
@@ -44,6 +49,7 @@ class Site(Construct):
         image_bucket: s3.IBucket,
         log_bucket: s3.IBucket,
         rest_api_id: str,
+        page_config: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         headers = cloudfront.ResponseHeadersPolicy(
@@ -52,7 +58,10 @@ class Site(Construct):
             comment="text2image: CSP and the usual security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(image_bucket), override=True
+                    content_security_policy=content_security_policy(
+                        image_bucket, (page_config or {}).get("endpoint")
+                    ),
+                    override=True,
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=Duration.days(365), include_subdomains=True, override=True
@@ -107,7 +116,11 @@ class Site(Construct):
         s3deploy.BucketDeployment(
             self,
             "Page",
-            sources=[s3deploy.Source.asset(str(FRONTEND_DIR))],
+            sources=[
+                s3deploy.Source.asset(str(FRONTEND_DIR)),
+                # How the page signs in (frontend/auth.js), known only once deployed.
+                s3deploy.Source.json_data("auth-config.json", dict(page_config or {"auth": "none"})),
+            ],
             destination_bucket=site_bucket,
             distribution=self.distribution,
             distribution_paths=["/*"],

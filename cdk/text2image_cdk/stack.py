@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Duration, Stack
+from aws_cdk import Annotations, Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -10,22 +10,35 @@ from constructs import Construct
 
 from text2image.domain.capacity import REFRESH_SECONDS
 from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
-from text2image.tables import GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
+from text2image.tables import DAILY_QUOTAS, GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 
 from .api import Api
+from .auth import SignIn
+from .budget import SpendBudget
 from .endpoint import JumpStartSdxlEndpoint, endpoint_arn
-from .functions import Functions
+from .functions import Functions, retention
 from .guardrail import SecondOpinionGuardrail
 from .jumpstart import sdxl_artifacts
 from .monitoring import Monitoring
 from .nag import add_suppressions
+from .outcome_templates import API_KEY_CALLER, COGNITO_CALLER
 from .paths import pinned_version
+from .pause import PauseSwitch
 from .provenance import ProvenanceSigning
 from .settings import DeploySettings
 from .site import Site
 from .storage import Buckets
 from .tables import Tables
+from .waf import ApiFirewall
 from .workflow import Workflow, job_state_machine_arn
+
+# The cost allocation tag every resource carries (app.py), which the budget follows.
+COST_TAG = ("project", "text2image")
+OPEN_TO_ANYONE_WARNING = (
+    "apiAuth=none and waf=off: anyone who finds the URL can spend this account's money on "
+    "Comprehend, Rekognition, Translate and the GPU endpoint, with only the stage throttle in the way. "
+    "Use -c apiAuth=cognito (or apiKey, iam), or keep the WAF on."
+)
 
 
 class Text2ImageStack(Stack):
@@ -62,6 +75,7 @@ class Text2ImageStack(Stack):
         self.guardrail = SecondOpinionGuardrail(self, "Guardrail") if settings.guardrail else None
         self.tables = Tables(self, "Tables")
         self.provenance = ProvenanceSigning(self, "Provenance")
+        self.pause_switch = PauseSwitch(self, "PauseSwitch")
         self.functions = Functions(
             self,
             "Functions",
@@ -80,6 +94,8 @@ class Text2ImageStack(Stack):
                 "GENERATION_CAPACITY": str(settings.generation_capacity),
                 "GENERATIONS_PER_INSTANCE": str(settings.concurrent_generations_per_instance),
                 "JOB_STATE_MACHINE_ARN": job_state_machine_arn(self),
+                "PAUSE_PARAMETER": self.pause_switch.parameter.parameter_name,
+                "DAILY_IMAGE_QUOTA": str(settings.daily_image_quota),
                 **self.tables.environment(),
                 **self.provenance.environment(),
             },
@@ -133,6 +149,7 @@ class Text2ImageStack(Stack):
         self.functions.roles["JobsApi"].add_to_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[run_job.function_arn])
         )
+        self.sign_in = SignIn(self, "SignIn") if settings.api_auth == "cognito" else None
         self.api = Api(
             self,
             "Api",
@@ -140,7 +157,22 @@ class Text2ImageStack(Stack):
             throttle_burst=settings.stage_throttle[1],
             auth=settings.api_auth,
             log_retention_days=settings.log_retention_days,
+            authorizer=self.sign_in.authorizer(self) if self.sign_in else None,
+            caller_template={"cognito": COGNITO_CALLER, "apiKey": API_KEY_CALLER}.get(settings.api_auth, ""),
         )
+        self.firewall = (
+            ApiFirewall(
+                self,
+                "Firewall",
+                stage_arn=self.api.rest_api.deployment_stage.stage_arn,
+                max_capacity=settings.max_instances * settings.concurrent_generations_per_instance,
+                log_retention=retention(settings.log_retention_days),
+            )
+            if settings.waf
+            else None
+        )
+        if settings.is_open_to_anyone:
+            Annotations.of(self).add_warning_v2("text2image:OpenToAnyone", OPEN_TO_ANYONE_WARNING)
         self.site = Site(
             self,
             "Site",
@@ -148,6 +180,7 @@ class Text2ImageStack(Stack):
             image_bucket=buckets.images,
             log_bucket=buckets.cdn_logs,
             rest_api_id=self.api.rest_api.rest_api_id,
+            page_config=self._page_config(),
         )
         self.api.add_routes(
             state_machine=self.workflow.state_machine,
@@ -168,6 +201,15 @@ class Text2ImageStack(Stack):
             endpoint_name=endpoint_name,
             inference_component_name=inference_component_name,
             alarm_email=settings.alarm_email,
+        )
+        self.budget = SpendBudget(
+            self,
+            "Budget",
+            monthly_usd=settings.monthly_budget,
+            tag_key=COST_TAG[0],
+            tag_value=COST_TAG[1],
+            topic=self.monitoring.topic,
+            topic_key=self.monitoring.topic.master_key,
         )
         self._outputs()
         add_suppressions(self)
@@ -244,6 +286,23 @@ class Text2ImageStack(Stack):
         allow("ClaimIdempotencyKey", ["dynamodb:PutItem"], [keys])
         allow("ClaimIdempotencyKey", ["s3:GetObject"], [published])
         allow("SettleIdempotencyKey", ["dynamodb:UpdateItem", "dynamodb:DeleteItem"], [keys])
+        # Admission: read the pause switch; reserve and refund the caller's images (one
+        # conditional update each, and a read when the reservation is refused).
+        quotas = self.tables.by_spec[DAILY_QUOTAS].table_arn
+        allow("ReserveQuota", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [quotas])
+        allow("ReserveQuota", ["ssm:GetParameter"], [self.pause_switch.parameter.parameter_arn])
+
+    def _page_config(self) -> dict[str, str]:
+        """What the page reads from auth-config.json: how it signs in, if it must."""
+        if self.sign_in is None:
+            return {"auth": self.settings.api_auth}
+        return {
+            "auth": "cognito",
+            "region": self.settings.region,
+            "endpoint": f"https://cognito-idp.{self.settings.region}.amazonaws.com/",
+            "userPoolId": self.sign_in.user_pool.user_pool_id,
+            "clientId": self.sign_in.client.user_pool_client_id,
+        }
 
     def _outputs(self) -> None:
         state_machine_arn = self.workflow.state_machine.state_machine_arn
@@ -284,6 +343,17 @@ class Text2ImageStack(Stack):
             value=self.settings.existing_endpoint_name
             or (self.endpoint.endpoint_name if self.endpoint else ""),
         )
+        CfnOutput(
+            self,
+            "PauseParameter",
+            value=self.pause_switch.parameter.parameter_name,
+            description="make pause / make resume flip it: 'paused' or 'running'",
+        )
+        if self.sign_in is not None:
+            CfnOutput(self, "UserPoolId", value=self.sign_in.user_pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=self.sign_in.client.user_pool_client_id)
+        if self.firewall is not None:
+            CfnOutput(self, "WebAclArn", value=self.firewall.web_acl.attr_arn)
         if self.api.api_key is not None:
             CfnOutput(
                 self,

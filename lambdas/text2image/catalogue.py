@@ -23,6 +23,7 @@ from text2image.config import (
     ModerationConfig,
     PromptCheckConfig,
     ProvenanceConfig,
+    QuotaConfig,
     StorageConfig,
     VerifyConfig,
 )
@@ -56,6 +57,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         config=PromptCheckConfig,
         asl_placeholder="CheckPromptToxicityFunctionArn",
         description="Detects the prompt's language and toxicity with Comprehend.",
+    ),
+    FunctionSpec(
+        name="ReserveQuota",
+        handler="text2image.handlers.reserve_quota.handler",
+        config=QuotaConfig,
+        asl_placeholder="ReserveQuotaFunctionArn",
+        description="Reads the pause switch and reserves one of the caller's daily images, or gives it back.",
     ),
     FunctionSpec(
         name="AcquireGenerationSlot",

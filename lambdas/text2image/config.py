@@ -433,3 +433,29 @@ class VerifyConfig(FunctionConfig):
 
     # The root of this chain is the trust anchor; empty, manifests are checked but never trusted.
     certificate_parameter: str = ""
+
+
+class QuotaConfig(FunctionConfig):
+    """ReserveQuota: the operator's pause switch and each caller's images per day."""
+
+    ENV = {
+        "table": "QUOTA_TABLE",
+        "daily_images": "DAILY_IMAGE_QUOTA",
+        "pause_parameter": "PAUSE_PARAMETER",
+        "pause_cache_seconds": "PAUSE_CACHE_SECONDS",
+        "paused_retry_after_seconds": "PAUSED_RETRY_AFTER_SECONDS",
+        "run_budget_seconds": "RUN_BUDGET_SECONDS",
+        "job_run_budget_seconds": "JOB_RUN_BUDGET_SECONDS",
+    }
+
+    table: Annotated[str, Field(min_length=3)]
+    # Approved images per caller per UTC day; 0 is no quota. A public API has no
+    # callers to count, so only the pause switch applies there.
+    daily_images: Annotated[int, Field(ge=0, le=1_000_000)] = 50
+    # The SSM parameter the operator flips (`make pause`, `make resume`).
+    pause_parameter: Annotated[str, Field(min_length=1)]
+    # A flip reaches every warm function within this long, without an SSM call per run.
+    pause_cache_seconds: Annotated[int, Field(ge=0, le=300)] = 5
+    paused_retry_after_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
+    run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = 28
+    job_run_budget_seconds: Annotated[int, Field(ge=5, le=300)] = JOB_TIMEOUT_SECONDS

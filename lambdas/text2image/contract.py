@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from text2image.deferred_model import DeferredModel
 from text2image.domain.idempotency import IDEMPOTENCY_KEY_FIELD
+from text2image.domain.quota import CALLER_FIELD
 
 # 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
 # for the prompt and four for the negative prompt, inside the 10-segment limit.
@@ -151,6 +152,9 @@ class Decision(StrEnum):
     BUSY = "BUSY"
     # Not a decision either: its Idempotency-Key belongs to another body or to a run still going (409).
     CONFLICT = "CONFLICT"
+    # The operator paused generation (503), or the caller used the day's images (429).
+    PAUSED = "PAUSED"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
 
 
 class Stage(StrEnum):
@@ -200,10 +204,10 @@ class ApprovedResponse(DeferredModel):
 
 class BusyResponse(DeferredModel):
     """No GPU time was spent: ask again after `retry_after` seconds (also the
-    `Retry-After` header)."""
+    `Retry-After` header). `PAUSED`/`ServicePaused`: the operator paused generation."""
 
-    status: Literal["BUSY"] = "BUSY"
-    error: Literal["Busy"] = "Busy"
+    status: Literal["BUSY", "PAUSED"] = "BUSY"
+    error: Literal["Busy", "ServicePaused"] = "Busy"
     message: str
     retry_after: int
     execution_id: str | None = None
@@ -218,6 +222,20 @@ class ConflictResponse(DeferredModel):
     error: Literal["IdempotencyKeyReused", "RequestInProgress"]
     message: str
     retry_after: int | None = None
+    execution_id: str | None = None
+
+
+class QuotaExceededResponse(DeferredModel):
+    """The caller's approved images for the day reached the quota; it resets at
+    `resets_at` (UTC midnight), `retry_after` seconds from now (also the `Retry-After` header).
+    Refused and failed requests never count."""
+
+    status: Literal["QUOTA_EXCEEDED"] = "QUOTA_EXCEEDED"
+    error: Literal["QuotaExceeded"] = "QuotaExceeded"
+    message: str
+    retry_after: int
+    resets_at: str
+    limit: int
     execution_id: str | None = None
 
 
@@ -280,6 +298,8 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
     OutcomeRule("SUCCEEDED", 503, output_status=Decision.BUSY, retry_after=True),
     # An Idempotency-Key repeat that cannot be answered with the first answer.
     OutcomeRule("SUCCEEDED", 409, output_status=Decision.CONFLICT, retry_after=True),
+    OutcomeRule("SUCCEEDED", 503, output_status=Decision.PAUSED, retry_after=True),
+    OutcomeRule("SUCCEEDED", 429, output_status=Decision.QUOTA_EXCEEDED, retry_after=True),
     OutcomeRule("FAILED", 400, error=INVALID_REQUEST_ERROR),
     # Out of time is not a broken model: the caller may try a smaller request.
     OutcomeRule("FAILED", 504, error=GENERATION_TIMED_OUT_ERROR),
@@ -300,6 +320,16 @@ OUTCOME_RULES: tuple[OutcomeRule, ...] = (
 
 UNKNOWN_FAILURE_MESSAGE = "The request failed. Try again later."
 
+# The 401 of a route behind sign-in: no token, or one expired or not issued by the
+# service's user pool. API Gateway's gateway response and the local API answer it alike.
+UNAUTHORIZED_BODY: dict[str, Any] = {
+    "status": "FAILED",
+    "error": "Unauthorized",
+    "message": "Sign in first: this request has no valid sign-in token (it is missing, expired, "
+    "or not issued by this service). Send the ID token in the Authorization header.",
+    "execution_id": None,
+}
+
 
 def invalid_request_body(reason: str) -> dict[str, Any]:
     """The 400 answer to a body the request model refuses: API Gateway's gateway
@@ -309,13 +339,27 @@ def invalid_request_body(reason: str) -> dict[str, Any]:
     ).model_dump()
 
 
-def execution_input(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+def execution_input(
+    body: dict[str, Any], idempotency_key: str | None, caller: str | None = None
+) -> dict[str, Any]:
     """The sync route's execution input: the body, plus the Idempotency-Key header when
     one was sent (an empty header is none: API Gateway's templates cannot tell them
-    apart). `outcome_templates.start_request_template` builds the same in VTL."""
-    if not idempotency_key:
-        return dict(body)
-    return {IDEMPOTENCY_KEY_FIELD: idempotency_key, **body}
+    apart), plus the authenticated caller when there is one (`domain.quota.caller_of`).
+    `outcome_templates.start_request_template` builds the same in VTL. The request
+    models refuse both fields in a body, so a caller cannot name someone else."""
+    fields: dict[str, Any] = {}
+    if idempotency_key:
+        fields[IDEMPOTENCY_KEY_FIELD] = idempotency_key
+    if caller:
+        fields[CALLER_FIELD] = caller
+    return {**fields, **body}
+
+
+def request_of(run_input: dict[str, Any]) -> dict[str, Any]:
+    """The request body inside an execution input: without what the API added to it."""
+    return {
+        name: value for name, value in run_input.items() if name not in (IDEMPOTENCY_KEY_FIELD, CALLER_FIELD)
+    }
 
 
 def response_headers(http_status: int, body: dict[str, Any]) -> dict[str, str]:

@@ -140,3 +140,16 @@ class SigningRefused(WorkflowError):
 
 class ImageNotMarkable(WorkflowError):
     """The staged image could not be watermarked or signed. Never retried."""
+
+
+# The daily quotas table and the pause switch, read at admission.
+class QuotaTableThrottled(WorkflowError):
+    pass
+
+
+class QuotaTableUnavailable(WorkflowError):
+    pass
+
+
+class QuotaTableRefused(WorkflowError):
+    """DynamoDB or SSM refused the request (permissions, table or parameter missing)."""

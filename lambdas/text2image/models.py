@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, computed_field
 from text2image.contract import JobRequest, Label
 from text2image.deferred_model import DeferredModel
 from text2image.domain.idempotency import MAX_IDEMPOTENCY_KEY_CHARS
+from text2image.domain.quota import CALLER_FIELD, MAX_CALLER_CHARS
 
 
 class _Step(DeferredModel):
@@ -285,3 +286,23 @@ class ProvenanceMark(DeferredModel):
     signed_by: str
     created: datetime
     psnr_db: float | None = None
+
+
+class QuotaInput(_Step):
+    # reserve: at admission, before any paid call; refund: at the answer, for any
+    # answer but an approved image.
+    mode: Literal["reserve", "refund"]
+    execution_id: str = Field(min_length=1)
+    # `job-<id>` for a job's run (a paused job waits), else the sync run's name.
+    execution_name: str | None = None
+    execution_started: datetime | None = None
+    # $$.Execution.Input: its `caller` is who the API authenticated (`domain.quota.caller_of`),
+    # absent on a public API.
+    execution_input: dict[str, Any] = {}
+    # refund: the run's answer status.
+    answer_status: str | None = None
+
+    @property
+    def caller(self) -> str | None:
+        caller = self.execution_input.get(CALLER_FIELD)
+        return caller if isinstance(caller, str) and 0 < len(caller) <= MAX_CALLER_CHARS else None

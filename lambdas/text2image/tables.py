@@ -69,4 +69,14 @@ IDEMPOTENCY_KEYS = TableSpec(
     description="Idempotency-Keys of POST /generate: who claimed each, and the answer once given.",
 )
 
-TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS, JOBS, IDEMPOTENCY_KEYS)
+# One item per caller per UTC day: the images that day's runs reserved (`used`) and the
+# executions holding them (`runs`), so a refund gives back only a run's own. Kept two days.
+DAILY_QUOTAS = TableSpec(
+    construct_id="DailyQuotas",
+    env_var="QUOTA_TABLE",
+    partition_key="quota_id",
+    ttl_attribute="expires_at",
+    description="Images each caller's runs reserved per UTC day, and which runs hold them.",
+)
+
+TABLES: tuple[TableSpec, ...] = (GENERATION_SLOTS, JOBS, IDEMPOTENCY_KEYS, DAILY_QUOTAS)

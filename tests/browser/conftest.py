@@ -51,8 +51,13 @@ def _clean_environment() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
+    yield from running_stack()
+
+
+def running_stack(*arguments: str) -> Iterator[RunningStack]:
+    """`python -m workflow local` as a user starts it, until the session ends."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "workflow", "local", "--port", "0"],
+        [sys.executable, "-m", "workflow", "local", "--port", "0", *arguments],
         cwd=REPO_ROOT,
         env=_clean_environment(),
         stdout=subprocess.PIPE,

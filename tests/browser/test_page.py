@@ -181,10 +181,12 @@ def test_the_inspection_page_shows_the_states_of_the_last_run(page: Page, stack)
     first_row.get_by_role("link", name=re.compile("Details")).click()
 
     timeline = page.locator("#timeline")
-    expect(timeline.locator(".state")).to_have_count(11)
+    expect(timeline.locator(".state")).to_have_count(14)
     assert timeline.locator(".state-name strong").all_inner_texts() == [
         "ReceiveRequest",
         "IsThereAnIdempotencyKey",
+        "ReserveCallersQuota",
+        "MayThisCallerGenerate",
         "ReserveGenerationPlace",
         "IsThereRoomForThisRun",
         "CheckPromptToxicity",

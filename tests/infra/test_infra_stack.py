@@ -267,7 +267,7 @@ def test_api_key_mode_requires_a_key_and_creates_a_usage_plan() -> None:
 
     assert DeploySettings.from_context(Node({"apiAuth": "apiKey"}), {}).api_auth == "apiKey"  # type: ignore[arg-type]
     with pytest.raises(SettingsError, match="apiAuth"):
-        DeploySettings.from_context(Node({"apiAuth": "cognito"}), {})  # type: ignore[arg-type]
+        DeploySettings.from_context(Node({"apiAuth": "oauth"}), {})  # type: ignore[arg-type]
     with pytest.raises(SettingsError, match="maxInstances"):
         DeploySettings.from_context(Node({"minInstances": 3, "maxInstances": 2}), {})  # type: ignore[arg-type]
 

@@ -22,6 +22,8 @@ CELLS: list[dict[str, Any]] = [
     *({**ACCOUNT, "region": region} for region in sorted(SDXL_ARTIFACTS)),  # apiAuth none
     {**CONCRETE, "apiAuth": "apiKey"},
     {**CONCRETE, "apiAuth": "iam"},
+    {**CONCRETE, "apiAuth": "cognito"},
+    {**CONCRETE, "apiAuth": "apiKey", "waf": "off"},
     {**CONCRETE, "existingEndpointName": "SDXL-From-Notebook"},
     {**CONCRETE, "translatePrompts": "false"},
     {**CONCRETE, "minInstances": "0"},  # scale to zero: inference component, scaling from the alarm

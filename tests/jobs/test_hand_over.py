@@ -105,7 +105,7 @@ def test_a_job_whose_turn_comes_in_its_second_run_is_approved_once_and_its_posit
     assert generation.event["execution_id"].endswith(second)
     assert endpoint_answers(env) == 1
     assert executions_of(env, job_id) == sorted([first, second])
-    assert env.describe(env.execution_arn(first)).states[-5:] == [
+    assert env.describe(env.execution_arn(first)).states[-6:] == [
         "IsGenerationSlotAcquired",
         "HandOverToNextRun",
         *ANSWER_END,
@@ -158,7 +158,7 @@ def test_a_job_out_of_runs_ends_503_busy_with_retry_after_and_leaves_nothing_beh
     assert final["result"]["error"] == "Busy" and final["result"]["retry_after"] >= 1
     names = [execution_name(job_id, run) for run in range(1, JOB_RUNS + 1)]
     assert executions_of(env, job_id) == sorted(names)
-    assert env.describe(env.execution_arn(names[-1])).states[-4:] == ["GenerationBusy", *ANSWER_END]
+    assert env.describe(env.execution_arn(names[-1])).states[-5:] == ["GenerationBusy", *ANSWER_END]
     assert env.dispatcher.calls_to("GenerateImage") == []
     # It left the queue (only the other run's lease is left) and the bounded queue.
     assert slots.read().waiters == {} and set(slots.read().leases) == {ANOTHER_RUN}

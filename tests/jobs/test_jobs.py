@@ -242,7 +242,7 @@ def test_a_jobs_run_carries_no_key_and_passes_by_the_sync_routes_key_states(api,
         state["name"] for state in api.get(f"/api/executions/job-{first.json['job_id']}").json["states"]
     ]
 
-    assert states[:3] == ["ReceiveRequest", "IsThereAnIdempotencyKey", "ReserveGenerationPlace"]
+    assert states[:3] == ["ReceiveRequest", "IsThereAnIdempotencyKey", "ReserveCallersQuota"]
     assert states[-len(ANSWER_END) :] == ANSWER_END
     assert (
         env.dispatcher.calls_to("ClaimIdempotencyKey")
@@ -326,5 +326,5 @@ def test_a_jobs_run_is_listed_and_inspected_like_a_sync_run(api, env):
     assert api.get("/api/executions").json["executions"][0]["id"] == name
     detail = api.get(f"/api/executions/{name}")
     assert detail.status_code == 200
-    assert [state["name"] for state in detail.json["states"]][-4:] == ["PromptRejected", *ANSWER_END]
+    assert [state["name"] for state in detail.json["states"]][-5:] == ["PromptRejected", *ANSWER_END]
     assert detail.json["http_status"] == 422

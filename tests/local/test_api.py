@@ -158,6 +158,23 @@ BUSY = {
     "message": "The image service is busy.",
     "retry_after": 60,
 }
+PAUSED = {
+    "status": "PAUSED",
+    "error": "ServicePaused",
+    "message": "The image service is paused by its operator. Try again after the time in Retry-After.",
+    "retry_after": 300,
+    "execution_id": "arn:x",
+}
+QUOTA_EXCEEDED = {
+    "status": "QUOTA_EXCEEDED",
+    "error": "QuotaExceeded",
+    "message": "You have used your 50 images for today. "
+    "The quota resets at 2030-01-02T00:00:00Z (UTC midnight).",
+    "retry_after": 3600,
+    "resets_at": "2030-01-02T00:00:00Z",
+    "limit": 50,
+    "execution_id": "arn:x",
+}
 
 IN_PROGRESS = {
     "status": "CONFLICT",
@@ -207,14 +224,19 @@ def test_every_row_of_the_outcome_table_is_reachable_through_the_local_api():
     }
     seen = set()
     for (status, output_status, error), http_status in cases.items():
-        output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY, "CONFLICT": IN_PROGRESS}.get(
-            output_status or ""
-        )
+        output = {
+            "APPROVED": APPROVED,
+            "REJECTED": REJECTED,
+            "BUSY": BUSY,
+            "CONFLICT": IN_PROGRESS,
+            "PAUSED": PAUSED,
+            "QUOTA_EXCEEDED": QUOTA_EXCEEDED,
+        }.get(output_status or "")
         env = ScriptedEnvironment(status, output, error or ("SomethingElse" if status == "FAILED" else None))
         response = client_for(env).post("/api/generate", json={"prompt": "a red bicycle"})
         assert response.status_code == http_status, (status, output_status, error)
         seen.add(http_status)
-    assert seen == {200, 422, 400, 409, 502, 503, 504}
+    assert seen == {200, 422, 400, 409, 429, 502, 503, 504}
 
 
 def test_a_busy_answer_tells_the_caller_when_to_come_back():

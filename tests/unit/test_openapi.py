@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.test import Client
 
 import workflow.ops.openapi as openapi
-from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, REJECTED
+from tests.local.test_api import APPROVED, BUSY, IN_PROGRESS, PAUSED, QUOTA_EXCEEDED, REJECTED
 from text2image.contract import (
     CHECK_TOXICITY_REQUEST_SCHEMA,
     GENERATE_REQUEST_SCHEMA,
@@ -63,16 +63,21 @@ def test_request_bodies_are_the_request_models_api_gateway_validates_with(docume
 
 def test_generate_declares_every_status_of_the_outcome_table(document: dict[str, Any]) -> None:
     declared = {int(status) for status in document["paths"]["/generate"]["post"]["responses"]}
-    assert {rule.http_status for rule in OUTCOME_RULES} | {400, 403, 429, 502} == declared
+    assert {rule.http_status for rule in OUTCOME_RULES} | {400, 401, 403, 429, 502} == declared
 
 
 @pytest.mark.parametrize("rule", OUTCOME_RULES, ids=lambda r: f"{r.execution_status}-{r.http_status}")
 def test_each_outcome_rows_answer_matches_the_body_the_document_declares(
     document: dict[str, Any], rule: OutcomeRule
 ) -> None:
-    output = {"APPROVED": APPROVED, "REJECTED": REJECTED, "BUSY": BUSY, "CONFLICT": IN_PROGRESS}.get(
-        str(rule.output_status)
-    )
+    output = {
+        "APPROVED": APPROVED,
+        "REJECTED": REJECTED,
+        "BUSY": BUSY,
+        "CONFLICT": IN_PROGRESS,
+        "PAUSED": PAUSED,
+        "QUOTA_EXCEEDED": QUOTA_EXCEEDED,
+    }.get(str(rule.output_status))
     status, body = http_response(rule.execution_status, output, rule.error or "SomeError", "cause", "arn:x")
     assert status == rule.http_status
     response_validator(document, "/generate", status).validate(body)
@@ -140,7 +145,7 @@ def test_a_route_without_a_body_and_with_a_path_parameter_is_documented_and_vali
         {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     assert "requestBody" not in operation
-    assert set(operation["responses"]) == {"200", "403", "404", "429"}
+    assert set(operation["responses"]) == {"200", "401", "403", "404", "429"}
 
 
 def test_both_posting_routes_document_the_idempotency_key_header_and_generate_its_409s(

@@ -77,7 +77,7 @@ def test_the_sync_machine_never_hands_over_it_refuses_once_no_generation_fits(en
     assert result.http_status == 503 and result.body["retry_after"] >= 1
     assert "WaitForGenerationSlot" in result.states  # it was queued and waited...
     # ...then refused, and ended as every answer does.
-    assert result.states[-5:] == ["IsGenerationSlotAcquired", "GenerationBusy", *ANSWER_END]
+    assert result.states[-6:] == ["IsGenerationSlotAcquired", "GenerationBusy", *ANSWER_END]
     assert "HandOverToNextRun" not in result.states
     assert table.read().waiters == {}
 

@@ -30,7 +30,7 @@ def test_a_generation_slower_than_its_deadline_answers_504_and_leaves_nothing_st
     assert result.http_status == 504
     assert result.body["error"] == "GenerationTimedOut"
     assert result.state("GenerateImage").attempts == 1  # out of time is not retried
-    assert result.states[-6:] == [
+    assert result.states[-7:] == [
         "DiscardImageAfterGenerationError",
         "WhyDidGenerationFail",
         "GenerationTimedOut",
@@ -70,7 +70,7 @@ def test_an_endpoint_still_throttled_after_the_retries_is_busy_with_retry_after(
     assert result.http_status == 503
     assert result.body["status"] == "BUSY" and result.body["error"] == "Busy"
     assert result.body["retry_after"] > 0
-    assert result.states[-6:] == [
+    assert result.states[-7:] == [
         "DiscardImageAfterGenerationError",
         "WhyDidGenerationFail",
         "EndpointBusy",
@@ -102,6 +102,6 @@ def test_a_scaled_to_zero_endpoint_is_busy_for_longer_not_a_failed_generation(en
     assert result.status == "SUCCEEDED"
     assert result.http_status == 503
     assert result.body["status"] == "BUSY" and result.body["retry_after"] >= 300
-    assert result.states[-5:] == ["WhyDidGenerationFail", "EndpointStarting", *ANSWER_END]
+    assert result.states[-6:] == ["WhyDidGenerationFail", "EndpointStarting", *ANSWER_END]
     assert len(env.service_calls("/endpoints/")) == 1  # refused once, not retried inside the run
     assert env.keys("staging/") == []

@@ -241,8 +241,9 @@ def test_a_run_without_a_key_never_reaches_the_key_states_and_ends_as_before():
     """Jobs and sync requests without the header: the key's Choice states skip them, and
     the answers end the run successfully, the failures with their own error and cause."""
     states = json.loads(DEFINITION)["States"]
-    assert states["IsThereAnIdempotencyKey"]["Default"] == "ReserveGenerationPlace"
-    assert states["ShouldSettleIdempotencyKey"]["Default"] == "DidTheRunFail"
+    assert states["IsThereAnIdempotencyKey"]["Default"] == "ReserveCallersQuota"
+    assert states["ShouldSettleIdempotencyKey"]["Default"] == "ShouldRefundCallersQuota"
+    assert states["ShouldRefundCallersQuota"]["Default"] == "DidTheRunFail"
     failing = [
         name for name, state in states.items() if state.get("Parameters", {}).get("status") == "FAILED"
     ]

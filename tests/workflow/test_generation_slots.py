@@ -94,6 +94,8 @@ def test_a_run_whose_turn_cannot_come_in_time_is_refused_at_once_without_gpu_tim
     assert result.states == [
         "ReceiveRequest",
         "IsThereAnIdempotencyKey",
+        "ReserveCallersQuota",
+        "MayThisCallerGenerate",
         "ReserveGenerationPlace",
         "IsThereRoomForThisRun",
         "GenerationBusy",
@@ -147,7 +149,7 @@ def test_a_failed_admission_releases_whatever_it_took_and_answers_502(env: Local
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 502
-    assert result.states[-5:] == [
+    assert result.states[-6:] == [
         "ReleaseGenerationSlotAfterAdmissionError",
         "GenerationFailed",
         *FAILURE_END,

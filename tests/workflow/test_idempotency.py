@@ -34,7 +34,7 @@ from workflow.standins.admin import inject_fault
 BENIGN = "a jaguar in the Amazon rainforest"
 TOXIC = "you are a worthless idiot and I will hurt you"
 # A run that held the key passes its answer or failure through the settle task.
-SETTLED = ["ShouldSettleIdempotencyKey", "SettleIdempotencyKey", "DidTheRunFail"]
+SETTLED = ["ShouldSettleIdempotencyKey", "SettleIdempotencyKey", "ShouldRefundCallersQuota", "DidTheRunFail"]
 REPLAYED = [
     "ReceiveRequest",
     "IsThereAnIdempotencyKey",
@@ -73,7 +73,7 @@ def test_a_repeat_after_the_answer_gets_the_same_answer_and_nothing_is_generated
     first = run(env, {"prompt": BENIGN, "seed": 7}, "order-1")
     assert first.http_status == 200
     assert first.states[:3] == ["ReceiveRequest", "IsThereAnIdempotencyKey", "ClaimIdempotencyKey"]
-    assert first.states[-5:] == ["ImageApproved", *SETTLED, "AnswerGiven"]
+    assert first.states[-6:] == ["ImageApproved", *SETTLED, "AnswerGiven"]
     assert key_item(env, "order-1")["status"]["S"] == "ANSWERED"
 
     repeat = run(env, {"seed": 7, "prompt": BENIGN}, "order-1")  # the same body in another order
@@ -133,7 +133,7 @@ def test_a_failed_first_request_frees_its_key_and_a_repeat_generates(env: LocalE
 
     assert failed.status == "FAILED" and failed.http_status == 502
     assert failed.body["error"] == "GenerationFailed"  # the error and cause the failure state named
-    assert failed.states[-5:] == ["GenerationFailed", *SETTLED, "RunFailed"]
+    assert failed.states[-6:] == ["GenerationFailed", *SETTLED, "RunFailed"]
     assert key_item(env, "order-5") is None  # nothing was delivered: the key is free
 
     retried = run(env, {"prompt": BENIGN}, "order-5")
@@ -149,7 +149,7 @@ def test_a_busy_refusal_frees_its_key(env: LocalEnvironment):
     refused = run(env, {"prompt": BENIGN}, "order-6")
 
     assert refused.http_status == 503
-    assert refused.states[-5:] == ["GenerationBusy", *SETTLED, "AnswerGiven"]
+    assert refused.states[-6:] == ["GenerationBusy", *SETTLED, "AnswerGiven"]
     assert key_item(env, "order-6") is None
 
 
@@ -210,7 +210,7 @@ def test_a_run_without_a_key_passes_by_the_key_states(env: LocalEnvironment):
     result = run(env, {"prompt": BENIGN}, None)
 
     assert result.http_status == 200
-    assert result.states[1] == "IsThereAnIdempotencyKey" and result.states[2] == "ReserveGenerationPlace"
+    assert result.states[1] == "IsThereAnIdempotencyKey" and result.states[2] == "ReserveCallersQuota"
     assert result.states[-len(ANSWER_END) :] == ANSWER_END
     assert (
         env.dispatcher.calls_to("ClaimIdempotencyKey")

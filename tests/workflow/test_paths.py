@@ -20,6 +20,8 @@ FRENCH = "un jaguar dans la forêt amazonienne au lever du soleil"
 APPROVED_PATH = [
     "ReceiveRequest",
     "IsThereAnIdempotencyKey",
+    "ReserveCallersQuota",
+    "MayThisCallerGenerate",
     "ReserveGenerationPlace",
     "IsThereRoomForThisRun",
     "CheckPromptToxicity",
@@ -70,7 +72,7 @@ def test_a_toxic_prompt_is_rejected_before_any_image_is_generated(env: LocalEnvi
 
     assert result.status == "SUCCEEDED"  # a rejection is an answer, not a failed execution
     assert result.http_status == 422
-    assert result.states[-7:] == [
+    assert result.states[-8:] == [
         "CheckPromptToxicity",
         "IsPromptSafe",
         "LeaveGenerationQueue",
@@ -98,7 +100,7 @@ def test_an_unsafe_image_is_rejected_and_its_staged_object_deleted(env: LocalEnv
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 422
-    assert result.states[-6:] == ["IsImageSafe", "DiscardRejectedImage", "ImageRejected", *ANSWER_END]
+    assert result.states[-7:] == ["IsImageSafe", "DiscardRejectedImage", "ImageRejected", *ANSWER_END]
     assert result.body["stage"] == "image"
     assert result.body["reason_code"] == "UNSAFE_IMAGE"
     assert any(label["name"] == "Explicit" for label in result.body["labels"])
@@ -181,7 +183,7 @@ def test_an_endpoint_that_fails_for_good_ends_in_generation_failed_with_nothing_
     assert result.http_status == 502
     assert result.body["error"] == "GenerationFailed"
     assert result.state("GenerateImage").attempts == 1  # a model error is not retried
-    assert result.states[-6:] == [
+    assert result.states[-7:] == [
         "DiscardImageAfterGenerationError",
         "WhyDidGenerationFail",
         "GenerationFailed",
@@ -197,7 +199,7 @@ def test_a_storage_failure_ends_in_storage_failed_and_publishes_nothing(env: Loc
 
     assert result.http_status == 502
     assert result.body["error"] == "StorageFailed"
-    assert result.states[-5:] == ["DiscardImageAfterStorageError", "StorageFailed", *FAILURE_END]
+    assert result.states[-6:] == ["DiscardImageAfterStorageError", "StorageFailed", *FAILURE_END]
     assert env.keys("staging/") == []
     assert env.keys("generated_images/") == []
 
@@ -236,7 +238,7 @@ def test_an_invalid_request_is_refused_with_400_before_any_service_is_called(
     assert result.status == "FAILED"
     assert result.http_status == 400
     assert result.body["error"] == "InvalidRequest"
-    assert result.states[-6:] == [
+    assert result.states[-7:] == [
         "CheckPromptToxicity",
         "LeaveGenerationQueueAfterInvalidRequest",
         "RequestInvalid",

@@ -38,11 +38,13 @@ from text2image.contract import (
     GENERATE_REQUEST_SCHEMA,
     JOB_REQUEST_SCHEMA,
     MAX_VERIFY_IMAGE_BYTES,
+    UNAUTHORIZED_BODY,
     execution_input,
     invalid_request_body,
     response_headers,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER
+from text2image.domain.quota import caller_of
 from workflow.local.backend import ApiBackend
 
 # API Gateway's default integration timeout; the state machine's own is 28 s.
@@ -55,6 +57,8 @@ VERIFY_FUNCTION = "VerifyApi"
 # The deployed API's stage is named "api", so the page reaches it under /api on
 # its own origin; the proxy event's `path` and `resource` exclude the stage.
 API_STAGE = "api"
+# The routes the Cognito authorizer guards in the cloud (every product route).
+SIGNED_IN_ROUTES = frozenset({"generate", "check_toxicity", "submit_job", "job"})
 _EXECUTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -175,12 +179,19 @@ class LocalApi:
         backend: ApiBackend,
         frontend_dir: Path = FRONTEND_DIR,
         timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+        authenticate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None,
+        page_config: Mapping[str, str] | None = None,
     ) -> None:
         self.backend = backend
+        # Sign-in (make local AUTH=cognito): the claims of the request's token, or an
+        # exception for a missing, expired or forged one, as the Cognito authorizer decides.
+        self.authenticate = authenticate
+        self.page_config = dict(page_config or {"auth": "none"})
         self.frontend_dir = frontend_dir
         self.timeout = timeout
         self.url_map = Map(
             [
+                Rule("/auth-config.json", endpoint="auth_config", methods=["GET"]),
                 Rule("/api/generate", endpoint="generate", methods=["POST"]),
                 Rule("/api/check-toxicity", endpoint="check_toxicity", methods=["POST"]),
                 Rule("/api/jobs", endpoint="submit_job", methods=["POST"]),
@@ -199,6 +210,7 @@ class LocalApi:
             strict_slashes=False,
         )
         self._views: dict[str, Callable[..., Response]] = {
+            "auth_config": lambda request: api_json_response(200, self.page_config),
             "generate": self.generate,
             "check_toxicity": self.check_toxicity,
             "submit_job": self.submit_job,
@@ -219,7 +231,8 @@ class LocalApi:
         request = Request(environ)
         try:
             endpoint, arguments = self.url_map.bind_to_environ(environ).match()
-            response = self._views[endpoint](request, **arguments)
+            refusal = self._sign_in_refusal(request, endpoint)
+            response = refusal or self._views[endpoint](request, **arguments)
         except HTTPException as error:
             if request.path.startswith("/api/"):
                 response = api_json_response(error.code or 500, {"message": error.description})
@@ -228,6 +241,22 @@ class LocalApi:
         except Exception:  # a defect here must still answer like a gateway, not hang up
             response = api_json_response(500, {"message": "Internal server error"})
         return response(environ, start_response)
+
+    def _sign_in_refusal(self, request: Request, endpoint: str) -> Response | None:
+        """401 for a signed-in route without a valid token; the claims are kept for the caller."""
+        request.environ["text2image.claims"] = None
+        if self.authenticate is None or endpoint not in SIGNED_IN_ROUTES:
+            return None
+        try:
+            request.environ["text2image.claims"] = self.authenticate(request.headers)
+        except Exception:  # missing, expired, forged: API Gateway answers all of them alike
+            return api_json_response(401, UNAUTHORIZED_BODY)
+        return None
+
+    @staticmethod
+    def _request_context(request: Request) -> dict[str, Any]:
+        claims = request.environ.get("text2image.claims")
+        return {"authorizer": {"claims": claims}} if claims else {}
 
     def _body(self, request: Request) -> bytes | None:
         if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -248,7 +277,7 @@ class LocalApi:
         body = self._validated(request, GENERATE_REQUEST_SCHEMA)
         if isinstance(body, Response):
             return body
-        run_input = execution_input(body, idempotency_key(request))
+        run_input = execution_input(body, idempotency_key(request), caller_of(self._request_context(request)))
         return outcome_response(*self.backend.generate(run_input, self.timeout))
 
     def _validated_proxy(
@@ -258,7 +287,12 @@ class LocalApi:
         refusal = self._validated(request, schema)
         if isinstance(refusal, Response):
             return refusal
-        return proxy_response(self.backend.invoke_function(function, proxy_event(request, resource=resource)))
+        return proxy_response(self.backend.invoke_function(function, self._proxy_event(request, resource)))
+
+    def _proxy_event(self, request: Request, resource: str) -> dict[str, Any]:
+        event = proxy_event(request, resource=resource)
+        event["requestContext"].update(self._request_context(request))
+        return event
 
     def check_toxicity(self, request: Request) -> Response:
         return self._validated_proxy(
@@ -280,7 +314,7 @@ class LocalApi:
         return proxy_response(self.backend.invoke_function(VERIFY_FUNCTION, event))
 
     def job(self, request: Request, job_id: str) -> Response:
-        event = proxy_event(request, resource="/jobs/{job_id}") | {"pathParameters": {"job_id": job_id}}
+        event = self._proxy_event(request, "/jobs/{job_id}") | {"pathParameters": {"job_id": job_id}}
         return proxy_response(self.backend.invoke_function(JOBS_FUNCTION, event))
 
     def executions(self, request: Request) -> Response:

@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from repo_paths import ASL_FILE
 from text2image import catalogue
+from text2image.adapters.quota import PAUSED_VALUE, RUNNING_VALUE
 from text2image.catalogue import ASL_PLACEHOLDER
 from text2image.contract import GenerateRequest, http_response
 from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job_of_execution
@@ -51,6 +52,8 @@ PROVENANCE_KEY_ID = "alias/text2image-local-provenance"
 PROVENANCE_CERTIFICATE_PARAMETER = "/text2image-local/provenance/certificate-chain"
 # Each table of `text2image.tables`, by the name the local functions get.
 TABLE_NAMES: dict[str, str] = {spec.env_var: f"text2image-local-{spec.construct_id}" for spec in TABLES}
+# The operator's pause switch (`make pause LOCAL=1`), as the stack creates it in SSM.
+PAUSE_PARAMETER = "/text2image/local/generation"
 STATE_MACHINE_NAME = "text2image"
 JOB_STATE_MACHINE_NAME = JOB_STATE_MACHINE_SUFFIX
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/text2image-state-machine"
@@ -74,6 +77,9 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     # The local ApplyGuardrail stand-in answers for this guardrail (used with GUARDRAIL=on).
     "GUARDRAIL_ID": "local-guardrail",
     "GUARDRAIL_VERSION": "1",
+    "PAUSE_PARAMETER": PAUSE_PARAMETER,
+    # A flip shows at the next run: tests and `make pause` need no wait for a cache.
+    "PAUSE_CACHE_SECONDS": "0",
 }
 
 
@@ -141,6 +147,12 @@ def asl_substitutions(region: str = REGION, guardrail: str | None = None) -> dic
     )
 
 
+def set_pause_switch(ssm: Any, parameter: str, paused: bool) -> None:
+    """Write the pause switch's value: the one thing `make pause` and `make resume` change."""
+    value = PAUSED_VALUE if paused else RUNNING_VALUE
+    ssm.put_parameter(Name=parameter, Value=value, Type="String", Overwrite=True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -172,6 +184,7 @@ class LocalEnvironment:
         self.sfn: Any = session.client("stepfunctions", endpoint_url=self.moto_url)
         self.dynamodb: Any = session.client("dynamodb", endpoint_url=self.moto_url)
         self.ssm: Any = session.client("ssm", endpoint_url=self.moto_url)
+        self.cognito: Any = session.client("cognito-idp", endpoint_url=self.moto_url)
         self.standins_url = ""
         self.bucket = BUCKET
         self.state_machine_arn = ""
@@ -293,6 +306,7 @@ class LocalEnvironment:
         if getattr(self, "_guardrail_changed", False):
             self.use_guardrail(os.environ.get("GUARDRAIL") or "off")
             self._guardrail_changed = False
+        self.set_paused(False)
         if self._standins is not None:
             self._standins.app.calls.clear()
         self.empty_bucket(self.bucket)
@@ -340,6 +354,10 @@ class LocalEnvironment:
             self._saved_environment.setdefault(name, os.environ.get(name))
             os.environ[name] = value
 
+    def set_paused(self, paused: bool) -> None:
+        """Flip the operator's pause switch, as `make pause` and `make resume` do."""
+        set_pause_switch(self.ssm, PAUSE_PARAMETER, paused)
+
     def _create_resources(self) -> None:
         self.s3.create_bucket(Bucket=self.bucket)
         # As `make provenance-cert` does in the cloud: the development CA certifies the
@@ -352,6 +370,7 @@ class LocalEnvironment:
             aws_secret_access_key="local",
         )
         certify_kms_key(kms, self.ssm, PROVENANCE_KEY_ID, PROVENANCE_CERTIFICATE_PARAMETER)
+        self.set_paused(False)
         for spec in TABLES:  # from the definition the CDK stack declares
             self.dynamodb.create_table(**spec.create_table_arguments(TABLE_NAMES[spec.env_var]))
             ttl = spec.time_to_live_arguments(TABLE_NAMES[spec.env_var])

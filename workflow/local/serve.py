@@ -12,6 +12,7 @@ import threading
 from types import FrameType
 
 from workflow.local.api import INTEGRATION_TIMEOUT_SECONDS, ApiServer, LocalApi
+from workflow.local.auth import TEST_PASSWORD, TEST_USER, LocalSignIn
 from workflow.local.backend import LocalBackend
 from workflow.local.console import console_environment
 
@@ -28,6 +29,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         default=INTEGRATION_TIMEOUT_SECONDS,
         help="seconds POST /api/generate waits before answering 504, as API Gateway's integration timeout",
     )
+    parser.add_argument(
+        "--auth",
+        choices=["none", "cognito"],
+        default="none",
+        help="cognito: sign-in against moto's Cognito, as -c apiAuth=cognito deploys it",
+    )
     return parser.parse_args(argv)
 
 
@@ -42,7 +49,14 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     with console_environment(moto_port=args.moto_port, standins_port=args.standins_port) as env:
-        server = ApiServer(LocalApi(LocalBackend(env), timeout=args.timeout), host=args.host, port=args.port)
+        sign_in = LocalSignIn.create(env.cognito, env.moto_url) if args.auth == "cognito" else None
+        api = LocalApi(
+            LocalBackend(env),
+            timeout=args.timeout,
+            authenticate=sign_in.verify if sign_in else None,
+            page_config=sign_in.page_config() if sign_in else None,
+        )
+        server = ApiServer(api, host=args.host, port=args.port)
         server.start()
         try:
             print(f"moto (S3, Step Functions): {env.moto_url}", flush=True)
@@ -50,6 +64,8 @@ def main(argv: list[str]) -> int:
             print(f"local API:                 {server.url}/api", flush=True)
             print(f"frontend:                  {server.url}/", flush=True)
             print(f"executions:                {server.url}/executions.html", flush=True)
+            if sign_in is not None:
+                print(f"sign in as:                {TEST_USER} / {TEST_PASSWORD}", flush=True)
             print("Ready. Press Ctrl-C to stop.", flush=True)
             stop.wait()
         finally:

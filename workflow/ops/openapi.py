@@ -39,6 +39,7 @@ from text2image.contract import (
     JobAccepted,
     JobView,
     OutcomeRule,
+    QuotaExceededResponse,
     RejectedResponse,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
@@ -57,6 +58,7 @@ COMPONENT_REF = "#/components/schemas/{model}"
 INVALID_BODY = "The body does not match the request model (checked at the edge; nothing is started)"
 GATEWAY_ERROR = "GatewayError"
 GATEWAY_RESPONSES: dict[int, str] = {
+    401: "Not signed in (apiAuth=cognito): the token is missing, expired or not this service's.",
     403: "Not authorised (apiAuth=iam or apiKey), or no such route.",
     429: "Throttled by the stage or usage plan; retry after a pause.",
 }
@@ -118,8 +120,10 @@ def _outcome_body(rule: OutcomeRule) -> type[BaseModel]:
         return ApprovedResponse
     if rule.output_status == Decision.REJECTED:
         return RejectedResponse
-    if rule.output_status == Decision.BUSY:
+    if rule.output_status in (Decision.BUSY, Decision.PAUSED):
         return BusyResponse
+    if rule.output_status == Decision.QUOTA_EXCEEDED:
+        return QuotaExceededResponse
     if rule.output_status == Decision.CONFLICT:
         return ConflictResponse
     return ErrorResponse
@@ -304,6 +308,12 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
             "securitySchemes": {
                 # Which one applies is a deployment choice (-c apiAuth); none by default.
                 "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "cognito": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "A Cognito ID token (USER_PASSWORD_AUTH), with -c apiAuth=cognito",
+                },
                 "sigv4": {
                     "type": "apiKey",
                     "in": "header",
@@ -312,7 +322,7 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
                 },
             },
         },
-        "security": [{}, {"apiKey": []}, {"sigv4": []}],
+        "security": [{}, {"apiKey": []}, {"sigv4": []}, {"cognito": []}],
     }
 
 

@@ -35,6 +35,7 @@ from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX
 from text2image.tables import TABLES
 from workflow.local.environment import (
     FUNCTION_ENVIRONMENT,
+    PAUSE_PARAMETER,
     PROVENANCE_CERTIFICATE_PARAMETER,
     REGION,
     TABLE_NAMES,
@@ -133,6 +134,9 @@ class TemplateResolver:
             return self.bucket_name(name)
         if self._type(name) == "AWS::DynamoDB::Table":
             return self.table_name(name)
+        if self._type(name) == "AWS::SSM::Parameter":
+            # The stack's only parameter is the pause switch: the local one stands in.
+            return PAUSE_PARAMETER
         raise RehearsalError(f"no local stand-in for Ref {name} ({self._type(name)})")
 
     def _get_att(self, logical_id: str, attribute: str) -> str:

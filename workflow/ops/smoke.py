@@ -32,9 +32,10 @@ from PIL import Image
 
 from text2image.contract import INVALID_REQUEST_ERROR, Decision, Stage, parse_size
 from text2image.domain.jobs import JOB_LIFE_SECONDS
+from workflow.local.auth import sign_in
 
-Auth = Literal["none", "iam", "apiKey"]
-AUTH_MODES: tuple[str, ...] = ("none", "iam", "apiKey")
+Auth = Literal["none", "iam", "apiKey", "cognito"]
+AUTH_MODES: tuple[str, ...] = ("none", "iam", "apiKey", "cognito")
 TIMEOUT_SECONDS = 35.0  # API Gateway's 29 s, plus the network
 IMAGE_FORMATS = frozenset({"PNG", "JPEG"})
 BENIGN_PROMPT = "a watercolour painting of a lighthouse at dawn"
@@ -86,6 +87,8 @@ class SmokeClient:
         region: str | None = None,
         session: requests.Session | None = None,
         credentials: Any = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.api_url = api_base(api_url)
         self.auth = auth
@@ -95,6 +98,7 @@ class SmokeClient:
             raise ValueError("--auth apiKey needs --api-key (or the API_KEY variable)")
         self.region = region or region_of(self.api_url)
         self._credentials = credentials
+        self._token = self._sign_in(username, password) if auth == "cognito" else None
         if auth == "iam":
             if not self.region:
                 raise ValueError("--auth iam needs --region (or AWS_REGION) for a non-execute-api URL")
@@ -109,6 +113,8 @@ class SmokeClient:
         headers = {"Content-Type": "application/json"}
         if self.auth == "apiKey":
             headers["x-api-key"] = str(self.api_key)
+        elif self.auth == "cognito":
+            headers["Authorization"] = str(self._token)
         elif self.auth == "iam":
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest
@@ -136,6 +142,21 @@ class SmokeClient:
         except ValueError:
             parsed = response.text[:200]
         return Answer(response.status_code, parsed, time.perf_counter() - started)
+
+    def _sign_in(self, username: str | None, password: str | None) -> str:
+        """The ID token of a test user, signed in as the page does (auth-config.json beside it)."""
+        if not username or not password:
+            raise ValueError(
+                "--auth cognito needs --username and --password (or SMOKE_USERNAME, SMOKE_PASSWORD)"
+            )
+        site = self.api_url.removesuffix("/api")
+        try:
+            config = requests.get(f"{site}/auth-config.json", timeout=TIMEOUT_SECONDS).json()
+            return sign_in(config["endpoint"], config["clientId"], username, password)
+        except (requests.RequestException, ValueError, KeyError) as error:
+            raise ValueError(
+                f"could not sign in as {username} via {site}/auth-config.json (use the SiteUrl): {error}"
+            ) from None
 
     def download(self, url: str) -> bytes:
         # A presigned S3 URL carries its own signature: never add ours.
@@ -308,6 +329,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--auth", choices=AUTH_MODES, default="none", help="the stack's apiAuth mode")
     parser.add_argument("--api-key", default=os.environ.get("API_KEY"), help="the key's value (apiKey mode)")
     parser.add_argument("--region", help="for SigV4, when the URL is not an execute-api one")
+    parser.add_argument("--username", default=os.environ.get("SMOKE_USERNAME"), help="a test user (cognito)")
+    parser.add_argument("--password", default=os.environ.get("SMOKE_PASSWORD"), help="its password (cognito)")
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args(argv)
 
@@ -315,7 +338,14 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     try:
-        client = SmokeClient(args.url, auth=args.auth, api_key=args.api_key, region=args.region)
+        client = SmokeClient(
+            args.url,
+            auth=args.auth,
+            api_key=args.api_key,
+            region=args.region,
+            username=args.username,
+            password=args.password,
+        )
     except ValueError as error:
         print(f"smoke: {error}", file=sys.stderr)
         return 2

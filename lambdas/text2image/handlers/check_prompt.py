@@ -14,7 +14,7 @@ from text2image.adapters.entities import ComprehendPeopleFinder
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.translate import AmazonTranslator
 from text2image.config import PromptCheckConfig
-from text2image.contract import JobRequest, Label, Stage
+from text2image.contract import JobRequest, Label, Stage, request_of
 from text2image.domain.jobs import JobStage
 from text2image.domain.prompts import TooManySegments
 from text2image.domain.verdicts import blocking_labels
@@ -46,7 +46,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(PromptCheckInput, event)
     progress.report(step.execution_name, JobStage.CHECKING_PROMPT)
     try:
-        request = JobRequest.model_validate(step.request)
+        request = JobRequest.model_validate(request_of(step.request))
     except ValidationError as error:
         raise InvalidRequest(f"Invalid request: {describe(error)}") from None
     try:

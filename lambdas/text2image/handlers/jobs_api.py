@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.jobs import JobTable
 from text2image.config import JobsConfig
-from text2image.contract import ConflictResponse, ErrorResponse, JobRequest
+from text2image.contract import ConflictResponse, ErrorResponse, JobRequest, execution_input
 from text2image.domain.idempotency import (
     IDEMPOTENCY_HEADER,
     KEY_REUSED_ERROR,
@@ -30,6 +30,7 @@ from text2image.domain.idempotency import (
 )
 from text2image.domain.job_view import accepted_body, job_view, status_url
 from text2image.domain.jobs import JOB_LOST_AFTER_SECONDS, is_job_id, new_job_id, queue_retry_after
+from text2image.domain.quota import caller_of
 from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
 from text2image.observability import logger, observed_api_handler
 
@@ -48,7 +49,9 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
     )
 
 
-def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now: float) -> Response:
+def accept_job(
+    body: dict[str, Any], key: str | None, collection_path: str, now: float, caller: str | None = None
+) -> Response:
     """202 with the job (a new one, or the key's first one), 409, or 429."""
     JobRequest.model_validate(body)
     digest = request_digest(body)
@@ -69,7 +72,8 @@ def accept_job(body: dict[str, Any], key: str | None, collection_path: str, now:
             "Too many jobs are waiting. Try again after the time in Retry-After.",
             {"Retry-After": str(retry_after)},
         )
-    if not jobs.create(job_id, body, digest, now):
+    # The job's runs count against its caller's quota, as a sync request's run does.
+    if not jobs.create(job_id, execution_input(body, None, caller), digest, now):
         # The same key, at the same moment: the first writer's job is the one.
         earlier = jobs.get(job_id) or {}
         return accepted if earlier.get("digest") == digest else _key_reused()
@@ -108,7 +112,8 @@ def submit_job() -> Response:
     problem = None if key is None else key_problem(key)
     if problem:
         raise ValueError(problem)
-    return accept_job(body, key, app.current_event.request_context.path, time.time())
+    caller = caller_of(app.current_event.raw_event.get("requestContext") or {})
+    return accept_job(body, key, app.current_event.request_context.path, time.time(), caller)
 
 
 @app.get("/jobs/<job_id>")
