@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from tests.provenance.images import photo, png
 from text2image.adapters.certificates import CertificateChain
@@ -32,11 +31,20 @@ FACTS = ManifestFacts(
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch):
-    for name in ("AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SSM"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        yield boto3.client("kms", region_name="us-east-1"), boto3.client("ssm", region_name="us-east-1")
+def aws(local_env):
+    # The session's moto server, not mock_aws(): that would reset the backends the server
+    # shares with it, and every later test's tables and buckets with them.
+    clients = {
+        service: boto3.client(
+            service,
+            endpoint_url=local_env.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        for service in ("kms", "ssm")
+    }
+    return clients["kms"], clients["ssm"]
 
 
 def test_an_image_signed_through_kms_verifies_against_the_dev_ca(aws, tmp_path):
