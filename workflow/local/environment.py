@@ -12,18 +12,15 @@ process-wide, so a process runs one LocalEnvironment at a time.
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import boto3
@@ -40,9 +37,9 @@ from text2image.domain.jobs import JOB_STATE_MACHINE_SUFFIX, job_definition, job
 from text2image.tables import TABLES
 from workflow.local.capacity_schedule import CapacitySchedule
 from workflow.local.dev_ca import certify_kms_key
-from workflow.local.history import StateRecord, state_records
+from workflow.local.history import RunResult, state_records
 from workflow.local.lambda_dispatch import ACCOUNT_ID, LambdaDispatcher, function_arn
-from workflow.local.moto_speedups import EXECUTION_ENDS, speed_up_moto
+from workflow.local.moto_speedups import EXECUTION_ENDS, serialize_dynamodb_writes, speed_up_moto
 
 REGION = "us-east-1"
 BUCKET = "text2image-local-images"
@@ -81,57 +78,6 @@ FUNCTION_ENVIRONMENT: dict[str, str] = {
     # A flip shows at the next run: tests and `make pause` need no wait for a cache.
     "PAUSE_CACHE_SECONDS": "0",
 }
-
-
-_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
-
-
-def serialize_dynamodb_writes() -> None:
-    """DynamoDB applies each conditional write atomically; moto's backend checks the
-    condition and then writes with no lock, so two threads can both pass it (seen:
-    three holders of a two-slot semaphore under twelve threads). One lock around its
-    writes gives the local environment the atomicity the semaphore relies on."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_writes_serialized", False):
-        return
-    lock = threading.Lock()
-
-    def serialized(write: Any) -> Any:
-        @functools.wraps(write)
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return write(*args, **kwargs)
-
-        return locked
-
-    for name in _DYNAMODB_WRITES:
-        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
-    DynamoDBBackend._writes_serialized = True  # type: ignore[attr-defined]
-
-
-class RunResult(BaseModel):
-    """An ended execution, its HTTP answer by the shared contract, and its history."""
-
-    execution_arn: str
-    status: str
-    # The execution's input: the request as the API passed it.
-    input: dict[str, Any] | None = None
-    output: dict[str, Any] | None = None
-    error: str | None = None
-    cause: str | None = None
-    started: datetime
-    stopped: datetime | None = None
-    http_status: int
-    body: dict[str, Any]
-    history: list[StateRecord] = []
-
-    def state(self, name: str) -> StateRecord:
-        return next(record for record in self.history if record.name == name)
-
-    @property
-    def states(self) -> list[str]:
-        return [record.name for record in self.history]
 
 
 def substitute_placeholders(definition: str, values: Mapping[str, str]) -> str:

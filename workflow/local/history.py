@@ -76,3 +76,27 @@ def state_records(events: list[dict[str, Any]]) -> list[StateRecord]:
         elif kind.startswith("Execution"):
             current.ended = current.ended or event["timestamp"]
     return records
+
+
+class RunResult(BaseModel):
+    """An ended execution, its HTTP answer by the shared contract, and its history."""
+
+    execution_arn: str
+    status: str
+    # The execution's input: the request as the API passed it.
+    input: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None
+    error: str | None = None
+    cause: str | None = None
+    started: datetime
+    stopped: datetime | None = None
+    http_status: int
+    body: dict[str, Any]
+    history: list[StateRecord] = []
+
+    def state(self, name: str) -> StateRecord:
+        return next(record for record in self.history if record.name == name)
+
+    @property
+    def states(self) -> list[str]:
+        return [record.name for record in self.history]

@@ -246,3 +246,30 @@ def speed_up_moto() -> None:
     list_response_methods_once()
     remember_backend_for_host()
     signal_execution_ends()
+
+
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def serialize_dynamodb_writes() -> None:
+    """DynamoDB applies each conditional write atomically; moto's backend checks the
+    condition and then writes with no lock, so two threads can both pass it (seen:
+    three holders of a two-slot semaphore under twelve threads). One lock around its
+    writes gives the local environment the atomicity the semaphore relies on."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_writes_serialized", False):
+        return
+    lock = threading.Lock()
+
+    def serialized(write: Any) -> Any:
+        @functools.wraps(write)
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return write(*args, **kwargs)
+
+        return locked
+
+    for name in _DYNAMODB_WRITES:
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._writes_serialized = True  # type: ignore[attr-defined]
