@@ -31,15 +31,17 @@ def test_an_image_with_no_celebrity_is_approved_after_the_people_rule(env: Local
     result = env.run({"prompt": BENIGN})
 
     assert result.http_status == 200, result.body
-    assert result.states[-9:] == [
+    expected = [
         "IsImageSafe",
         "RecognizeCelebrities",
         "IsNoRealPersonRefused",
         "IsGuardrailOnForImage",
+        "MarkProvenance",
         "StoreImage",
         "ImageApproved",
         *ANSWER_END,
     ]
+    assert result.states[-len(expected) :] == expected
     check = result.state("RecognizeCelebrities").output["image_check"]
     assert (check["safe"], check["celebrities_checked"], check["celebrities"]) == (True, True, [])
     assert _celebrity_calls(env) == 1
@@ -53,13 +55,14 @@ def test_a_recognised_celebrity_under_refuse_is_rejected_and_discarded(env: Loca
     result = env.run({"prompt": BENIGN})
 
     assert (result.status, result.http_status) == ("SUCCEEDED", 422), result.body
-    assert result.states[-7:] == [
+    expected = [
         "RecognizeCelebrities",
         "IsNoRealPersonRefused",
         "DiscardRejectedImage",
         "ImageRejected",
         *ANSWER_END,
     ]
+    assert result.states[-len(expected) :] == expected
     body = result.body
     assert (body["stage"], body["reason_code"]) == ("image", "REAL_PERSON")
     assert "people.refuse" in body["reason"] and f"'{STAR}' (98% match)" in body["reason"]
