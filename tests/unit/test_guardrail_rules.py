@@ -7,6 +7,7 @@ import pytest
 from text2image.domain.guardrail import (
     FILTER_STRENGTHS,
     GuardrailAnswerInvalid,
+    check_update,
     guardrail_reason,
     guardrail_verdict,
     strength_blocks,
@@ -68,3 +69,22 @@ def test_an_intervention_names_only_the_filters_that_blocked():
 def test_an_answer_without_a_known_action_is_never_read_as_a_pass():
     with pytest.raises(GuardrailAnswerInvalid):
         guardrail_verdict({"assessments": []})
+
+
+def test_the_check_update_refuses_only_when_the_guardrail_intervened():
+    blocked = {"type": "HATE", "confidence": "HIGH", "filterStrength": "HIGH", "action": "BLOCKED"}
+    intervened = guardrail_verdict(
+        {
+            "action": "GUARDRAIL_INTERVENED",
+            "assessments": [{"contentPolicy": {"filters": [blocked]}}],
+            "usage": {"contentPolicyUnits": 1},
+        }
+    )
+    update = check_update(intervened, "prompt")
+    assert (update["safe"], update["reason_code"], update["guardrail_filters"]) == (
+        False,
+        "GUARDRAIL_INTERVENED",
+        ["HATE"],
+    )
+    passed = guardrail_verdict({"action": "NONE", "assessments": [], "usage": {"contentPolicyUnits": 1}})
+    assert check_update(passed, "prompt") == {"guardrail_action": "NONE", "guardrail_filters": []}

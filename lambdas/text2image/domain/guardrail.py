@@ -85,3 +85,19 @@ def guardrail_reason(verdict: GuardrailVerdict, what: str) -> str:
     """The refusal's text, naming each filter that blocked."""
     named = ", ".join(f"{f.type} (confidence {f.confidence}, strength {f.strength})" for f in verdict.blocked)
     return f"Amazon Bedrock Guardrails intervened on the {what}: {named or 'no filter named'}."
+
+
+def check_update(verdict: GuardrailVerdict, what: str) -> dict[str, Any]:
+    """The fields the guardrail's verdict sets on the check of the prompt or the image
+    (`what`): its action and filters always, and a refusal when it intervened."""
+    update: dict[str, Any] = {
+        "guardrail_action": "GUARDRAIL_INTERVENED" if verdict.intervened else "NONE",
+        "guardrail_filters": [blocked.type for blocked in verdict.blocked],
+    }
+    if verdict.intervened:
+        update |= {
+            "safe": False,
+            "reason_code": "GUARDRAIL_INTERVENED",
+            "reason": guardrail_reason(verdict, what),
+        }
+    return update

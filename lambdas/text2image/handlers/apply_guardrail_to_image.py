@@ -13,7 +13,7 @@ from text2image.adapters.guardrail import Guardrail
 from text2image.adapters.s3 import ImageBucket
 from text2image.config import GuardrailConfig
 from text2image.contract import Label, Stage
-from text2image.domain.guardrail import guardrail_reason
+from text2image.domain.guardrail import check_update
 from text2image.handlers.common import parse_step
 from text2image.models import GuardrailImageInput
 from text2image.observability import count_rejection, observed_handler
@@ -32,20 +32,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(GuardrailImageInput, event)
     image_format = "jpeg" if step.content_type == "image/jpeg" else "png"
     verdict = guardrail.image(bucket.read(step.staged_key), image_format, "OUTPUT")
-    filters = [f.type for f in verdict.blocked]
-    update: dict[str, Any] = {
-        "guardrail_action": "GUARDRAIL_INTERVENED" if verdict.intervened else "NONE",
-        "guardrail_filters": filters,
-    }
+    update = check_update(verdict, "image")
     if verdict.intervened:
-        count_rejection(
-            Stage.IMAGE,
-            [Label(name=f"guardrail.{name}", score=1.0) for name in filters],
-            "GUARDRAIL_INTERVENED",
-        )
-        update |= {
-            "safe": False,
-            "reason_code": "GUARDRAIL_INTERVENED",
-            "reason": guardrail_reason(verdict, "image"),
-        }
+        labels = [Label(name=f"guardrail.{name}", score=1.0) for name in update["guardrail_filters"]]
+        count_rejection(Stage.IMAGE, labels, "GUARDRAIL_INTERVENED")
     return step.image_check.model_copy(update=update).model_dump(mode="json")

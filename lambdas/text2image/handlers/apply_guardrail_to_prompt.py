@@ -12,7 +12,7 @@ from text2image.adapters.errors import SERVICE_CLIENT_CONFIG
 from text2image.adapters.guardrail import Guardrail
 from text2image.config import GuardrailConfig
 from text2image.contract import Label, Stage
-from text2image.domain.guardrail import guardrail_reason
+from text2image.domain.guardrail import check_update
 from text2image.handlers.common import parse_step
 from text2image.models import GuardrailPromptInput
 from text2image.observability import count_rejection, observed_handler
@@ -29,20 +29,8 @@ guardrail = Guardrail(
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse_step(GuardrailPromptInput, event)
     verdict = guardrail.text(step.checked_prompts.prompt, "INPUT")
-    filters = [f.type for f in verdict.blocked]
-    update: dict[str, Any] = {
-        "guardrail_action": "GUARDRAIL_INTERVENED" if verdict.intervened else "NONE",
-        "guardrail_filters": filters,
-    }
+    update = check_update(verdict, "prompt")
     if verdict.intervened:
-        count_rejection(
-            Stage.PROMPT,
-            [Label(name=f"guardrail.{name}", score=1.0) for name in filters],
-            "GUARDRAIL_INTERVENED",
-        )
-        update |= {
-            "safe": False,
-            "reason_code": "GUARDRAIL_INTERVENED",
-            "reason": guardrail_reason(verdict, "prompt"),
-        }
+        labels = [Label(name=f"guardrail.{name}", score=1.0) for name in update["guardrail_filters"]]
+        count_rejection(Stage.PROMPT, labels, "GUARDRAIL_INTERVENED")
     return step.prompt_check.model_copy(update=update).model_dump(mode="json")
