@@ -144,6 +144,18 @@ class TestShortEnglishByItsWords:
         verdict = language_verdict([LanguageGuess("de", 0.9)], 0.8, "a jaguar a cactus", self.WORDS)
         assert not verdict.checkable
 
+    def test_a_hyphenated_word_is_read_by_its_parts_and_a_single_letter_counts_only_there(self):
+        words = self.WORDS | {"yellow", "shirt", "ray", "perro"}
+        assert language_verdict([LanguageGuess("de", 0.9)], 0.8, "a yellow t-shirt", words).checkable
+        assert language_verdict([LanguageGuess("de", 0.9)], 0.8, "an x-ray", words | {"an"}).checkable
+        # A lone letter is no English word: Spanish "y" (and) stays with the detector.
+        assert not language_verdict([LanguageGuess("es", 0.9)], 0.8, "perro y chat", words).checkable
+
+    def test_a_text_without_letters_has_no_language_to_misread(self):
+        assert language_verdict([LanguageGuess("ja", 0.9)], 0.8, "42", self.WORDS).checkable
+        assert language_verdict([], 0.8, "300", self.WORDS).checkable
+        assert not language_verdict([LanguageGuess("de", 0.9)], 0.8, "42 Katzen", self.WORDS).checkable
+
     def test_text_without_a_detected_language_still_fails_closed_without_known_words(self):
         assert not language_verdict([], 0.8, "xqzv", self.WORDS).checkable
         assert language_verdict([], 0.8, "cactus", self.WORDS).checkable

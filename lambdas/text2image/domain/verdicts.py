@@ -51,8 +51,7 @@ def language_verdict(
     english = next((guess for guess in guesses if guess.code == "en"), None)
     if top is not None and top.score < min_confidence and english is not None:
         return LanguageVerdict(True, "en", english.score)
-    words = words_of(text)
-    if 0 < len(words) <= SHORT_PROMPT_WORDS and all(word in english_words for word in words):
+    if _reads_as_short_english(text, english_words):
         return LanguageVerdict(True, "en", english.score if english else 0.0)
     if top is None:
         return LanguageVerdict(False, "und", 0.0, "The language of the prompt could not be detected.")
@@ -62,6 +61,19 @@ def language_verdict(
         top.score,
         f"The prompt appears to be in '{top.code}' (confidence {top.score:.2f}). "
         "Only English prompts can be checked for safety, so only English prompts are accepted.",
+    )
+
+
+def _reads_as_short_english(text: str, english_words: Set[str]) -> bool:
+    """At most `SHORT_PROMPT_WORDS` words, each a known English word; a hyphenated word is read by
+    its parts, where a single letter counts ("t-shirt", "x-ray"). A text with no letters at all
+    ("42", "300") has no language to misread: the toxicity check reads all of it."""
+    tokens = text.split()
+    parts = [words_of(token) for token in tokens]
+    if tokens and not any(parts):
+        return True
+    return 0 < len(tokens) <= SHORT_PROMPT_WORDS and all(
+        all(word in english_words or (len(part) > 1 and len(word) == 1) for word in part) for part in parts
     )
 
 
