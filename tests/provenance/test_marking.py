@@ -155,6 +155,33 @@ def test_jpeg_80_and_a_half_size_copy_keeps_the_watermark_and_loses_the_credenti
     assert "No Content Credentials" in answer.content_credentials.explanation
 
 
+def half_size(image: Image.Image, resample: Image.Resampling) -> Image.Image:
+    return image.resize((image.width // 2, image.height // 2), resample)
+
+
+@pytest.mark.parametrize(
+    "resample",
+    [Image.Resampling.BICUBIC, Image.Resampling.LANCZOS, Image.Resampling.BILINEAR],
+    ids=["bicubic", "lanczos", "bilinear"],
+)
+def test_a_half_size_copy_saved_as_jpeg_80_keeps_the_watermark_and_its_run(marked, resample):
+    # JPEG halves the chroma planes of the already halved image: a chroma mark is lost here.
+    small = half_size(Image.open(io.BytesIO(marked[0])).convert("RGB"), resample)
+    answer = verify_image(jpeg(small, quality=80))
+
+    assert answer.watermark.payload == f"text2image:{execution_hash(EXECUTION_ID)}"
+    assert not answer.content_credentials.present
+
+
+@pytest.mark.parametrize("index", [1, 2])
+def test_every_test_photo_keeps_its_watermark_through_half_size_then_jpeg_80(index):
+    bits = [int(bit) for bit in format(0xB4E15A000000 + index, "048b")]
+    marked = Image.fromarray(watermark.embed(np.asarray(photo(index)), bits))
+    copy = Image.open(io.BytesIO(jpeg(half_size(marked, Image.Resampling.BICUBIC), quality=80)))
+
+    assert watermark.extract(watermark.resized(np.asarray(copy.convert("RGB")), 1024, 1024)) == bits
+
+
 def test_a_jpeg_re_encoding_alone_keeps_the_watermark(marked):
     answer = verify_image(jpeg(Image.open(io.BytesIO(marked[0])), quality=80))
     assert answer.watermark.found and not answer.content_credentials.present

@@ -46,6 +46,9 @@ def test_an_approved_image_carries_signed_credentials_and_a_watermark_that_survi
     small = Image.open(io.BytesIO(jpeg(Image.open(io.BytesIO(published)), 80))).resize((512, 512))
     copy = verify_image(png(small))
     assert copy.watermark.found and not copy.content_credentials.present
+    resized_first = Image.open(io.BytesIO(published)).convert("RGB").resize((512, 512))
+    copy = verify_image(jpeg(resized_first, 80))
+    assert copy.watermark.payload == f"text2image:{execution_hash(result.execution_arn)}"
     assert env.keys("staging/") == []
 
 
