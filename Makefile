@@ -150,9 +150,15 @@ jumpstart-table: $(SAGEMAKER_STAMP)
 
 # The certificate of the deployed stack's KMS signing key, from the development CA
 # (docs/provenance.md says what a publicly trusted one needs); CERT_ARGS="--key-id K --parameter P".
+# CSR=path [SUBJECT="CN=...,O=..."]: write a request for a CA of your choosing instead;
+# CHAIN=path: store the chain that CA issued, after checking it certifies the KMS key.
 CERT_ARGS ?=
+CSR ?=
+SUBJECT ?=
+CHAIN ?=
 provenance-cert: $(VENV_STAMP)
-	$(PY) -m workflow.ops.provenance cert $(CERT_ARGS)
+	$(PY) -m workflow.ops.provenance cert $(if $(CSR),--csr "$(CSR)") $(if $(SUBJECT),--subject "$(SUBJECT)") \
+		$(if $(CHAIN),--chain "$(CHAIN)") $(CERT_ARGS)
 
 # MarkProvenance's and VerifyApi's libraries as a Lambda layer, from manylinux wheels (no Docker).
 provenance-layer: $(VENV_STAMP)
