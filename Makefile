@@ -94,10 +94,13 @@ run: $(VENV_STAMP)
 test: $(VENV_STAMP) $(NODE_STAMP) $(SAGEMAKER_STAMP) chromium graphviz
 	$(PY) -m pytest
 
+# Every benchmark prints its numbers; the target fails at the end if any of them missed its target.
 bench: $(VENV_STAMP)
-	$(PY) -m workflow.measure.standins_bench
-	$(PY) -m workflow.measure.cold_start
-	taskset -c 0 $(PY) -m workflow.measure.provenance_bench
+	@status=0; \
+	$(PY) -m workflow.measure.standins_bench || status=1; \
+	$(PY) -m workflow.measure.cold_start || status=1; \
+	taskset -c 0 $(PY) -m workflow.measure.provenance_bench || status=1; \
+	exit $$status
 
 # An evaluation, not a test: it prints rates and writes out/eval-prompts.png.
 API ?=
