@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, computed_field
 from text2image.contract import JobRequest, Label
 from text2image.deferred_model import DeferredModel
 from text2image.domain.idempotency import MAX_IDEMPOTENCY_KEY_CHARS
-from text2image.domain.quota import CALLER_FIELD, MAX_CALLER_CHARS
+from text2image.domain.quota import caller_in
 
 
 class _Step(DeferredModel):
@@ -304,5 +304,4 @@ class QuotaInput(_Step):
 
     @property
     def caller(self) -> str | None:
-        caller = self.execution_input.get(CALLER_FIELD)
-        return caller if isinstance(caller, str) and 0 < len(caller) <= MAX_CALLER_CHARS else None
+        return caller_in(self.execution_input)

@@ -18,7 +18,7 @@ from werkzeug.test import Client
 
 from text2image.contract import UNAUTHORIZED_BODY
 from workflow.local.api import LocalApi
-from workflow.local.auth import TEST_PASSWORD, TEST_USER, LocalSignIn, sign_in
+from workflow.local.auth import TEST_PASSWORD, TEST_USER, LocalSignIn, add_user, sign_in
 from workflow.local.backend import LocalBackend
 from workflow.local.environment import LocalEnvironment
 
@@ -106,3 +106,47 @@ def test_a_signed_in_user_generates_and_the_run_counts_against_their_quota(api, 
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) == refused.json["retry_after"] > 0
     assert refused.json["resets_at"] in refused.json["message"]
+
+
+@pytest.fixture(scope="module")
+def other_token(local_env: LocalEnvironment, pool: LocalSignIn) -> str:
+    add_user(local_env.cognito, pool.user_pool_id, "second-user", TEST_PASSWORD)
+    return sign_in(pool.page_config()["endpoint"], pool.client_id, "second-user", TEST_PASSWORD)
+
+
+def finished_job(api: Client, url: str, token: str) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = api.get(url, headers={"Authorization": token}).json
+        if job["status"] == "DONE":
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not finish")
+
+
+def test_an_idempotency_key_and_a_job_belong_to_the_user_who_sent_them(api, token, other_token):
+    request = {**BENIGN, "seed": 11}
+    mine = api.post("/api/jobs", json=request, headers={"Authorization": token, "Idempotency-Key": "k-1"})
+    assert mine.status_code == 202, mine.json
+
+    # Another user cannot read the job, nor reach it by sending the same key and body.
+    assert api.get(mine.headers["Location"], headers={"Authorization": other_token}).status_code == 404
+    theirs = api.post(
+        "/api/jobs", json=request, headers={"Authorization": other_token, "Idempotency-Key": "k-1"}
+    )
+    assert theirs.status_code == 202
+    assert theirs.json["job_id"] != mine.json["job_id"]
+    assert api.get(theirs.headers["Location"], headers={"Authorization": token}).status_code == 404
+
+    assert finished_job(api, mine.headers["Location"], token)["http_status"] == 200
+    assert finished_job(api, theirs.headers["Location"], other_token)["http_status"] == 200
+    # The same key on POST /generate with another body is that user's own new request, not a 409.
+    again = {**BENIGN, "seed": 12}
+    first = api.post(
+        "/api/generate", json=request, headers={"Authorization": token, "Idempotency-Key": "k-2"}
+    )
+    second = api.post(
+        "/api/generate", json=again, headers={"Authorization": other_token, "Idempotency-Key": "k-2"}
+    )
+    assert (first.status_code, second.status_code) == (200, 200), second.json
+    assert first.json["image_url"] != second.json["image_url"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from repo_paths import ASL_FILE
+from text2image.contract import execution_input
 from text2image.domain.job_view import job_view
 from text2image.domain.jobs import (
     JOB_LOST_AFTER_SECONDS,
@@ -12,6 +13,7 @@ from text2image.domain.jobs import (
     JOB_TIMEOUT_SECONDS,
     JobStage,
     execution_name,
+    is_visible_to,
     job_definition,
     job_of_execution,
     job_run_of_execution,
@@ -89,3 +91,20 @@ def test_the_position_is_shown_only_while_queued():
     }
     assert job_view(item, "/jobs/x", now=1.0)["position"] == 3
     assert "position" not in job_view(item | {"stage": "generating"}, "/jobs/x", now=1.0)
+
+
+def test_a_key_is_its_callers_own():
+    assert new_job_id("k", caller="user:a") == new_job_id("k", caller="user:a")
+    assert new_job_id("k", caller="user:a") != new_job_id("k", caller="user:b") != new_job_id("k")
+    # No caller and key can be spelt to collide with another's (route, caller, key).
+    assert new_job_id("b:k", caller="user:a") != new_job_id("k", caller="user:a:b")
+
+
+def test_a_stored_job_is_visible_to_its_caller_only():
+    item = {"request": json.dumps(execution_input({"prompt": "a cat"}, None, "user:a"))}
+    assert is_visible_to(item, "user:a")
+    assert not is_visible_to(item, "user:b")
+    assert not is_visible_to(item, None)
+    public = {"request": json.dumps(execution_input({"prompt": "a cat"}, None, None))}
+    assert is_visible_to(public, None)
+    assert not is_visible_to({"request": "not json"}, "user:a")

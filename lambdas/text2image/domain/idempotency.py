@@ -39,7 +39,7 @@ IN_PROGRESS_MESSAGE = (
     f"The first request with this {IDEMPOTENCY_HEADER} is still running. "
     "Try again after the time in Retry-After to get its answer."
 )
-# Keys are scoped by route, so one key on /generate and /jobs are two keys.
+# Keys are scoped by route and caller, so one key on /generate and /jobs are two keys.
 GENERATE_ROUTE = "generate"
 _KEY_NAMESPACE = uuid.UUID("6f1c9a52-3e0b-4b8e-9c55-1d2f0c7a8e41")
 
@@ -51,9 +51,12 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def scoped_key_id(key: str, route: str) -> str:
-    """The same key on the same route is always the same id."""
-    return str(uuid.uuid5(_KEY_NAMESPACE, f"{route}:{key}"))
+def scoped_key_id(key: str, route: str, caller: str | None = None) -> str:
+    """The same key on the same route from the same caller is always the same id. Keys
+    are the caller's own: another caller's key of the same text is another key, so
+    nobody can replay, block or look up someone else's request by guessing its key."""
+    name = f"{route}:{key}" if caller is None else json.dumps([route, caller, key])
+    return str(uuid.uuid5(_KEY_NAMESPACE, name))
 
 
 def request_digest(body: Mapping[str, Any]) -> str:

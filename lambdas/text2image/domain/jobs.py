@@ -15,12 +15,15 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from text2image.domain.idempotency import IDEMPOTENCY_WINDOW_SECONDS, scoped_key_id
 
 # A job's request digest is the one both routes share (still importable from here).
 from text2image.domain.idempotency import request_digest as request_digest
+from text2image.domain.quota import caller_in
 
 JOB_NAME_PREFIX = "job-"
 # The job machine's name (the stack prefixes it with its own name).
@@ -64,12 +67,26 @@ class JobStage(StrEnum):
     DONE = "done"
 
 
-def new_job_id(idempotency_key: str | None, route: str = "jobs") -> str:
-    """A fresh id, or for an Idempotency-Key always the same id: the job item's
-    conditional put is then the key's claim."""
+def new_job_id(idempotency_key: str | None, route: str = "jobs", caller: str | None = None) -> str:
+    """A fresh id, or for an Idempotency-Key always the same id for its caller: the job
+    item's conditional put is then the key's claim."""
     if idempotency_key is None:
         return str(uuid.uuid4())
-    return scoped_key_id(idempotency_key, route)
+    return scoped_key_id(idempotency_key, route, caller)
+
+
+def job_caller(item: Mapping[str, Any]) -> str | None:
+    """Who submitted a stored job (None on a public API)."""
+    try:
+        request = json.loads(item.get("request") or "{}")
+    except (TypeError, ValueError):
+        return None
+    return caller_in(request) if isinstance(request, dict) else None
+
+
+def is_visible_to(item: Mapping[str, Any], caller: str | None) -> bool:
+    """A job is its caller's: on an authenticated API another caller sees no such job."""
+    return job_caller(item) == caller
 
 
 def is_job_id(value: str) -> bool:

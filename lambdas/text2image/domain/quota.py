@@ -39,6 +39,12 @@ def caller_of(request_context: Mapping[str, Any]) -> str | None:
     return f"key:{key_id}" if key_id else None
 
 
+def caller_in(execution_input: Mapping[str, Any]) -> str | None:
+    """The caller an execution input names (`contract.execution_input` puts it there), or None."""
+    caller = execution_input.get(CALLER_FIELD)
+    return caller if isinstance(caller, str) and 0 < len(caller) <= MAX_CALLER_CHARS else None
+
+
 def quota_day(now: datetime) -> str:
     """The UTC day `now` falls in, as its counter is named: `2025-01-31`."""
     return now.astimezone(UTC).date().isoformat()

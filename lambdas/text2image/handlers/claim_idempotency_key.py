@@ -34,6 +34,7 @@ from text2image.domain.idempotency import (
     request_digest,
     scoped_key_id,
 )
+from text2image.domain.quota import caller_in
 from text2image.handlers.common import parse_step
 from text2image.models import ClaimKeyInput, ClaimKeyOutput, KeyClaim
 from text2image.observability import logger, observed_handler
@@ -44,7 +45,7 @@ bucket = ImageBucket(boto3.client("s3", config=SERVICE_CLIENT_CONFIG), config.bu
 
 
 def claim(step: ClaimKeyInput, request: dict[str, Any], now: float) -> Claim:
-    key_id = scoped_key_id(step.key, GENERATE_ROUTE)
+    key_id = scoped_key_id(step.key, GENERATE_ROUTE, caller_in(request))
     digest = request_digest(request)
     started = step.execution_started.timestamp()
     record = new_claim(key_id, digest, step.execution_id, started, config.run_budget_seconds)

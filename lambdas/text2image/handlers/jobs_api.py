@@ -29,7 +29,13 @@ from text2image.domain.idempotency import (
     request_digest,
 )
 from text2image.domain.job_view import accepted_body, job_view, status_url
-from text2image.domain.jobs import JOB_LOST_AFTER_SECONDS, is_job_id, new_job_id, queue_retry_after
+from text2image.domain.jobs import (
+    JOB_LOST_AFTER_SECONDS,
+    is_job_id,
+    is_visible_to,
+    new_job_id,
+    queue_retry_after,
+)
 from text2image.domain.quota import caller_of
 from text2image.handlers.api_answers import answer_bad_bodies_with_400, error_response
 from text2image.observability import logger, observed_api_handler
@@ -55,7 +61,7 @@ def accept_job(
     """202 with the job (a new one, or the key's first one), 409, or 429."""
     JobRequest.model_validate(body)
     digest = request_digest(body)
-    job_id = new_job_id(key)
+    job_id = new_job_id(key, caller=caller)
     url = status_url(collection_path, job_id)
     accepted = json_response(202, accepted_body(job_id, url), {"Location": url})
     if key is not None:
@@ -119,7 +125,8 @@ def submit_job() -> Response:
 @app.get("/jobs/<job_id>")
 def get_job(job_id: str) -> Response:
     item = jobs.get(job_id) if is_job_id(job_id) else None
-    if item is None:
+    caller = caller_of(app.current_event.raw_event.get("requestContext") or {})
+    if item is None or not is_visible_to(item, caller):
         return error_response(404, "JobNotFound", "There is no job with this id (jobs are kept 24 hours).")
     return json_response(200, job_view(item, app.current_event.request_context.path, time.time()))
 
