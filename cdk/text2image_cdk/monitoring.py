@@ -82,6 +82,10 @@ INFERENCE_COMPONENT_GPU_METRICS: tuple[str, ...] = (
 
 
 RUN_JOB_FUNCTION = "RunJob"
+REFRESH_CAPACITY_FUNCTION = "RefreshGenerationCapacity"
+# Periods without one successful capacity refresh before the alarm: two (10 minutes),
+# so one failed minute or a late schedule does not wake anyone.
+STALE_CAPACITY_PERIODS = 2
 
 
 def ended_badly_metrics(machine: sfn.StateMachine) -> dict[str, cloudwatch.Metric]:
@@ -373,7 +377,7 @@ class Monitoring(Construct):
                 "(abuse, or a broken model or threshold).",
             ),
         }
-        return {
+        alarms = {
             name: cloudwatch.Alarm(
                 self,
                 name,
@@ -386,6 +390,35 @@ class Monitoring(Construct):
             )
             for name, (metric, threshold, periods, description) in specs.items()
         }
+        alarms["CapacityRefreshStale"] = self._stale_capacity_alarm(functions[REFRESH_CAPACITY_FUNCTION])
+        return alarms
+
+    def _stale_capacity_alarm(self, refresh: lambda_.IFunction) -> cloudwatch.Alarm:
+        """Admission's capacity is only as fresh as its last refresh: no successful refresh in
+        10 minutes (errors, or no invocation at all: a missing schedule is missing data,
+        which breaches here) means slots no longer follow the instances in service."""
+        succeeded = cloudwatch.MathExpression(
+            expression="FILL(invocations, 0) - FILL(errors, 0)",
+            using_metrics={
+                "invocations": refresh.metric_invocations(period=PERIOD, statistic="Sum"),
+                "errors": refresh.metric_errors(period=PERIOD, statistic="Sum"),
+            },
+            label="Successful capacity refreshes",
+            period=PERIOD,
+        )
+        return cloudwatch.Alarm(
+            self,
+            "CapacityRefreshStale",
+            metric=succeeded,
+            threshold=1,
+            evaluation_periods=STALE_CAPACITY_PERIODS,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            alarm_description=(
+                f"{REFRESH_CAPACITY_FUNCTION} has not succeeded for 10 minutes: admission's capacity no "
+                "longer follows the endpoint's instances in service."
+            ),
+        )
 
     # --- Dashboard -------------------------------------------------------------
 

@@ -269,7 +269,7 @@ def metric_of(alarm: dict[str, Any], metric_id: str | None = None) -> dict[str, 
     return queries[metric_id]["MetricStat"]["Metric"] if metric_id else queries
 
 
-def test_six_alarms_each_notify_the_topic(synth: Synth) -> None:
+def test_seven_alarms_each_notify_the_topic(synth: Synth) -> None:
     found = alarms(synth)
     assert set(found) == {
         "ServerErrorRate",
@@ -278,11 +278,29 @@ def test_six_alarms_each_notify_the_topic(synth: Synth) -> None:
         "FailedExecutions",
         "RejectionRate",
         "JobRunnerErrors",
+        "CapacityRefreshStale",
     }
     topic = logical_id(synth, "AWS::SNS::Topic", "MonitoringAlarmTopic")
     for name, alarm in found.items():
         assert alarm["AlarmActions"] == [{"Ref": topic}], name
-        assert alarm["TreatMissingData"] == "notBreaching", name
+        # Silence is normal for the others; for the refresh, silence is the fault.
+        expected = "breaching" if name == "CapacityRefreshStale" else "notBreaching"
+        assert alarm["TreatMissingData"] == expected, name
+
+
+def test_a_capacity_refresh_that_stops_succeeding_for_ten_minutes_raises_an_alarm(synth: Synth) -> None:
+    stale = alarms(synth)["CapacityRefreshStale"]
+    refresh = logical_id(synth, "AWS::Lambda::Function", "FunctionsRefreshGenerationCapacity")
+    for metric_id, metric_name in (("invocations", "Invocations"), ("errors", "Errors")):
+        metric = metric_of(stale, metric_id)
+        assert (metric["Namespace"], metric["MetricName"]) == ("AWS/Lambda", metric_name)
+        assert metric["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": refresh}}]
+    expression = next(q for q in stale["Metrics"] if "Expression" in q)["Expression"]
+    assert expression == "FILL(invocations, 0) - FILL(errors, 0)"
+    assert (stale["Threshold"], stale["ComparisonOperator"]) == (1, "LessThanThreshold")
+    # Five-minute periods, two of them; the schedule runs every minute.
+    assert stale["EvaluationPeriods"] == 2
+    assert {q["MetricStat"]["Period"] for q in stale["Metrics"] if "MetricStat" in q} == {300}
 
 
 def test_alarm_thresholds(synth: Synth) -> None:
