@@ -22,7 +22,12 @@ from .paths import LAMBDA_ASSET_EXCLUDE, LAMBDAS_DIR
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.X86_64
 
-MEMORY: dict[str, int] = {"GenerateImage": 512}
+# Lambda gives CPU in proportion to memory; 1,769 MB is one full vCPU. The two image
+# functions watermark, sign or read up to 50-megapixel images with numpy and Pillow: at
+# 256 MB (a seventh of a vCPU) marking a 1024x1024 image takes seconds, and reading a
+# photograph of a phone's size runs out of memory.
+ONE_VCPU_MB = 1769
+MEMORY: dict[str, int] = {"GenerateImage": 512, "MarkProvenance": ONE_VCPU_MB, "VerifyApi": ONE_VCPU_MB}
 DEFAULT_MEMORY = 256
 
 

@@ -66,14 +66,13 @@ def mark_image(
 
 
 def read_watermark(image: bytes) -> WatermarkReport:
-    """This service's watermark, read at the image's size and, for a smaller copy,
-    at each original size of the same shape."""
-    pixels = watermark.decode_image(image)
-    height, width = pixels.shape[:2]
-    for size in decoding_sizes(width, height, ORIGINAL_SIZES):
+    """This service's watermark, read at the image's size (unless it is very large) and
+    at each original size of the same shape, where a resized copy lines up again."""
+    decoded = watermark.open_image(image)
+    for size in decoding_sizes(*decoded.size, ORIGINAL_SIZES):
         if size[0] * size[1] < watermark.MIN_PIXELS:
             continue
-        report = read_payload(watermark.extract(watermark.resized(pixels, *size)))
+        report = read_payload(watermark.extract(watermark.pixels_at(decoded, *size)))
         if report.found:
             return report
     return WatermarkReport(found=False)

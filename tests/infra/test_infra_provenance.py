@@ -62,3 +62,13 @@ def test_the_certificate_parameter_is_readable_by_the_signer_and_the_verifier_on
         assert statement["Action"] == "ssm:GetParameter"
     environment = synth.function("MarkProvenance")["Environment"]["Variables"]
     assert {"PROVENANCE_KEY_ID", "PROVENANCE_CERTIFICATE_PARAMETER"} <= set(environment)
+
+
+def test_the_image_functions_get_a_whole_vcpu_and_the_others_stay_small(synth: Synth):
+    memory = {
+        logical_id.removeprefix("Functions")[:-8]: function["Properties"]["MemorySize"]
+        for logical_id, function in synth.resources("AWS::Lambda::Function").items()
+        if logical_id.startswith("Functions")
+    }
+    assert memory["MarkProvenance"] == memory["VerifyApi"] == 1769
+    assert memory["StoreImage"] == 256

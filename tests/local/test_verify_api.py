@@ -75,3 +75,10 @@ def test_an_image_over_10_mb_is_refused(api):
         "/api/verify", data=b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_VERIFY_IMAGE_BYTES, content_type="image/png"
     )
     assert answer.status_code in (400, 413)
+
+
+def test_an_image_of_too_many_pixels_is_a_400_naming_the_limit(api):
+    small_file = png(Image.new("RGB", (9000, 9000), (12, 34, 56)))
+    answer = api.post("/api/verify", data=small_file, content_type="image/png")
+    assert answer.status_code == 400
+    assert "at most 50 megapixels" in answer.json["message"]

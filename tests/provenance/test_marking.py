@@ -179,7 +179,19 @@ def test_every_test_photo_keeps_its_watermark_through_half_size_then_jpeg_80(ind
     marked = Image.fromarray(watermark.embed(np.asarray(photo(index)), bits))
     copy = Image.open(io.BytesIO(jpeg(half_size(marked, Image.Resampling.BICUBIC), quality=80)))
 
-    assert watermark.extract(watermark.resized(np.asarray(copy.convert("RGB")), 1024, 1024)) == bits
+    assert watermark.extract(watermark.pixels_at(copy.convert("RGB"), 1024, 1024)) == bits
+
+
+def test_an_upscaled_copy_is_read_at_its_original_size(marked):
+    large = Image.open(io.BytesIO(marked[0])).convert("RGB").resize((2560, 2560), Image.Resampling.BICUBIC)
+    answer = verify_image(jpeg(large, quality=90))
+    assert answer.watermark.payload == f"text2image:{execution_hash(EXECUTION_ID)}"
+
+
+def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded():
+    # 9000 x 9000 of one colour: a few hundred kilobytes of PNG, 243 MB once decoded.
+    with pytest.raises(ValueError, match="9000x9000 pixels; at most 50 megapixels"):
+        verify_image(png(Image.new("RGB", (9000, 9000), (120, 130, 140))))
 
 
 def test_a_jpeg_re_encoding_alone_keeps_the_watermark(marked):

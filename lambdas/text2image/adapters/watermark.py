@@ -36,6 +36,8 @@ SCALES = (20, 0, 0)
 BLOCK = 4
 # The library refuses images under 256x256.
 MIN_PIXELS = 256 * 256
+# What verification decodes at most: a 50-megapixel photo is 150 MB as RGB.
+MAX_DECODED_PIXELS = 50_000_000
 # OpenCV's RGB <-> YUV (BT.601, U and V offset by 128), which the library works in.
 _TO_YUV = ((0.299, 0.587, 0.114), (-0.147141, -0.288869, 0.436010), (0.614975, -0.514965, -0.100010))
 JPEG_QUALITY = 95
@@ -47,16 +49,41 @@ class ImageNotReadable(ValueError):
     """The bytes are not an image that can be decoded (or it is too small)."""
 
 
-def decode_image(data: bytes) -> Any:
-    """The image as an RGB uint8 array."""
-    import numpy as np
+def open_image(data: bytes, max_pixels: int = MAX_DECODED_PIXELS) -> Any:
+    """The image decoded as a Pillow RGB image; ImageNotReadable for anything else, and for
+    more than `max_pixels` (checked on the header, before anything is decoded)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return np.asarray(image.convert("RGB"))
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise ImageNotReadable(f"the bytes are not a readable PNG or JPEG image ({error})") from None
+    if width * height > max_pixels:
+        raise ImageNotReadable(
+            f"the image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels can be read"
+        )
+    try:
+        return image.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ImageNotReadable(f"the bytes are not a readable PNG or JPEG image ({error})") from None
+
+
+def decode_image(data: bytes) -> Any:
+    """The image as an RGB uint8 array."""
+    import numpy as np
+
+    return np.asarray(open_image(data))
+
+
+def pixels_at(image: Any, width: int, height: int) -> Any:
+    """A Pillow image's pixels at `width` x `height` (resized by Pillow, bicubic, when needed)."""
+    import numpy as np
+    from PIL import Image
+
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.BICUBIC)
+    return np.asarray(image)
 
 
 def encode_image(image: Any, content_type: str) -> bytes:
@@ -184,15 +211,6 @@ def extract(image: Any, length: int = PAYLOAD_BITS) -> list[int]:
         votes += np.bincount(index, weights=scores, minlength=length)
         counts += np.bincount(index, minlength=length)
     return [int(bit) for bit in (votes / np.maximum(counts, 1) * 255 > 127)]
-
-
-def resized(image: Any, width: int, height: int) -> Any:
-    import numpy as np
-    from PIL import Image
-
-    if (image.shape[1], image.shape[0]) == (width, height):
-        return image
-    return np.asarray(Image.fromarray(image, "RGB").resize((width, height), Image.Resampling.BICUBIC))
 
 
 def psnr(original: Any, changed: Any) -> float:

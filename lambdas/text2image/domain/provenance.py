@@ -65,16 +65,22 @@ def read_payload(bits: list[int]) -> WatermarkReport:
     return WatermarkReport(found=True, payload=f"{PRODUCT}:{run:0{HASH_BITS // 4}x}")
 
 
+# An image is read at its own size only up to this many pixels (twice the largest the
+# service generates): a larger one can only carry the watermark as a resized copy of an
+# original, and reading it whole would cost memory and time for nothing.
+MAX_OWN_SIZE_READ_PIXELS = 2 * 1536 * 1536
+
+
 def decoding_sizes(
     width: int, height: int, original_sizes: tuple[tuple[int, int], ...]
 ) -> list[tuple[int, int]]:
-    """The sizes to read a watermark at: the image's own, then each size the service
-    generates with the same aspect ratio that is larger (a downscaled copy is read
+    """The sizes to read a watermark at: the image's own (unless it is very large), then
+    each size the service generates with the same aspect ratio (a resized copy is read
     at its original size, where the watermark's blocks line up again)."""
-    sizes = [(width, height)]
+    sizes = [(width, height)] if width * height <= MAX_OWN_SIZE_READ_PIXELS else []
     for original_width, original_height in original_sizes:
         same_shape = abs(original_width / original_height - width / height) < 0.02
-        if same_shape and original_width > width and (original_width, original_height) not in sizes:
+        if same_shape and (original_width, original_height) not in sizes:
             sizes.append((original_width, original_height))
     return sizes
 
