@@ -193,7 +193,11 @@ fmt: $(VENV_STAMP)
 # and jsii's Python side echoes such lines as b'...'. Node 20 (Debian's) is past
 # jsii's support since 2026-10-30, a banner only the END_OF_LIFE variable silences,
 # by major version; a later major reaching its end shows it again.
+# Exported too, for the Python commands that build the app in-process (the deploy's preflight,
+# provenance-cert, docs).
 JSII_QUIET := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 CDK := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true \
 	$(JSII_QUIET) npx --no-install cdk --no-notices
 CDK_ARGS ?=
