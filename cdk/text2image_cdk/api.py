@@ -289,17 +289,17 @@ class Api(Construct):
         self.methods.append(method)
 
     def _add_verify(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
-        """POST /verify: the image's raw bytes, passed to the function base64-encoded."""
+        """POST /verify: the image's raw bytes, passed to the function base64-encoded, or an upload's id."""
         cfn_api = self.rest_api.node.default_child
         assert isinstance(cfn_api, apigw.CfnRestApi)
         cfn_api.binary_media_types = list(VERIFY_MEDIA_TYPES)
         resource = self.rest_api.root.add_resource("verify", default_cors_preflight_options=cors)
-        method = resource.add_method(
-            "POST",
-            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
-            **self._method_options(None),
-        )
-        self.methods.append(method)
+        integration = apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False)
+        self.methods.append(resource.add_method("POST", integration, **self._method_options(None)))
+        # POST /verify/uploads: an S3 form for an image larger than a Lambda payload takes
+        # (6 MB base64-encoded); POST /verify then names the upload. Same function, same access.
+        uploads = resource.add_resource("uploads", default_cors_preflight_options=cors)
+        self.methods.append(uploads.add_method("POST", integration, **self._method_options(None)))
 
     def _add_jobs(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
         """POST /jobs (validated by its request model) and GET /jobs/{job_id}, both to JobsApi."""

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import Acknowledgment, CfnResource, DefaultStackSynthesizer, Stack, Validations
 from constructs import IConstruct
 
-from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+from text2image.domain.storage import (
+    PUBLISHED_PREFIX,
+    QUARANTINE_PREFIX,
+    STAGING_PREFIX,
+    VERIFY_UPLOAD_PREFIX,
+)
 
 if TYPE_CHECKING:
     from .stack import Text2ImageStack
@@ -154,6 +159,7 @@ def add_suppressions(stack: Text2ImageStack) -> None:
         "MarkProvenance": [STAGING_PREFIX],
         "DiscardStagedImage": [STAGING_PREFIX, PUBLISHED_PREFIX, QUARANTINE_PREFIX],
         "ClaimIdempotencyKey": [PUBLISHED_PREFIX],
+        "VerifyApi": [VERIFY_UPLOAD_PREFIX],
     }
     for name, granted in prefixes.items():
         for prefix in granted:

@@ -9,7 +9,12 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from text2image.domain.capacity import REFRESH_SECONDS
-from text2image.domain.storage import PUBLISHED_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX
+from text2image.domain.storage import (
+    PUBLISHED_PREFIX,
+    QUARANTINE_PREFIX,
+    STAGING_PREFIX,
+    VERIFY_UPLOAD_PREFIX,
+)
 from text2image.tables import DAILY_QUOTAS, GENERATION_SLOTS, IDEMPOTENCY_KEYS, JOBS
 
 from .api import Api
@@ -182,6 +187,7 @@ class Text2ImageStack(Stack):
             rest_api_id=self.api.rest_api.rest_api_id,
             page_config=self._page_config(),
         )
+        self.buckets.allow_form_uploads_from_pages()
         self.api.add_routes(
             state_machine=self.workflow.state_machine,
             check_toxicity=self.functions.by_name["CheckToxicityApi"],
@@ -261,6 +267,11 @@ class Text2ImageStack(Stack):
         allow("MarkProvenance", ["s3:GetObject", "s3:PutObject"], [staged])
         self.provenance.allow_signing(roles["MarkProvenance"])
         self.provenance.allow_reading_certificate(roles["VerifyApi"])
+        # Images too large for API Gateway: sign the upload form (a presigned POST is checked
+        # against the signer's PutObject), read the upload and delete it. No ListBucket, so a
+        # missing key answers 403, which the function reads as an unknown upload.
+        verify_uploads = images.arn_for_objects(f"{VERIFY_UPLOAD_PREFIX}*")
+        allow("VerifyApi", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [verify_uploads])
         # Delete or quarantine the staged image; remove a half-published copy after a failure.
         allow("DiscardStagedImage", ["s3:GetObject", "s3:DeleteObject"], [staged])
         allow("DiscardStagedImage", ["s3:PutObject"], [quarantined])

@@ -6,7 +6,10 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from text2image.domain.storage import QUARANTINE_PREFIX, STAGING_PREFIX
+from text2image.domain.storage import QUARANTINE_PREFIX, STAGING_PREFIX, VERIFY_UPLOAD_PREFIX
+
+# Pages served by CloudFront (see Buckets.allow_form_uploads_from_pages).
+CLOUDFRONT_ORIGINS = "https://*.cloudfront.net"
 
 
 def private_bucket(
@@ -65,6 +68,10 @@ class Buckets(Construct):
                     prefix=QUARANTINE_PREFIX,
                     expiration=Duration.days(quarantine_expiry_days),
                 ),
+                # POST /verify deletes what it verified; an upload nobody verifies goes after a day.
+                s3.LifecycleRule(
+                    id="ExpireVerifyUploads", prefix=VERIFY_UPLOAD_PREFIX, expiration=Duration.days(1)
+                ),
                 s3.LifecycleRule(
                     id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(1)
                 ),
@@ -72,4 +79,19 @@ class Buckets(Construct):
         )
         self.site = private_bucket(
             self, "Site", server_access_logs_bucket=self.access_logs, server_access_logs_prefix="site/"
+        )
+
+    def allow_form_uploads_from_pages(self) -> None:
+        """The page posts POST /verify/uploads' form to the image bucket, and reads S3's answer.
+
+        The rule cannot name the site's own domain: the distribution's CSP names this
+        bucket, so the bucket naming the distribution would be a dependency cycle. Any
+        CloudFront origin is no wider in effect: a form POST is sent whatever the CORS
+        rule says (CORS decides only whether the page may read the answer), and what lets
+        an upload in is the form's signed policy (one key, 1 byte to 10 MB, an image type,
+        5 minutes), which anyone may ask the public route for."""
+        self.images.add_cors_rule(
+            id="VerifyUploadForms",
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=[CLOUDFRONT_ORIGINS],
         )

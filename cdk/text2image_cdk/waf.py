@@ -4,6 +4,8 @@
   derived from capacity as the stage throttle is: one IP may ask for at most what the
   GPU serves at full scale over the rule's five-minute window (`per_ip_limit`).
 - AWS managed rule groups: the core rule set (common attacks) and known bad inputs.
+  The core rule set skips POST /verify, whose body is an image: its body rules cannot
+  read one, and its SizeRestrictions_BODY blocks every body over 8 KB, any real image.
 
 About 5 USD a month for the ACL, 1 USD per rule and group (3 in all), plus
 0.60 USD per million requests (docs/deploy.md, "Costs").
@@ -24,7 +26,28 @@ from text2image.config import AdmissionConfig
 WINDOW_SECONDS = 300
 # WAF's smallest rate limit.
 MIN_LIMIT = 10
-MANAGED_GROUPS: tuple[str, ...] = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
+MANAGED_GROUPS: tuple[str, ...] = (CORE_RULE_SET, "AWSManagedRulesKnownBadInputsRuleSet")
+# The path WAF sees ends so for POST /verify, whatever the stage in front of it.
+IMAGE_BODY_PATH_SUFFIX = "/verify"
+
+
+def _not_an_image_body() -> wafv2.CfnWebACL.StatementProperty:
+    """Requests to any path but POST /verify's (whose body is an image)."""
+    return wafv2.CfnWebACL.StatementProperty(
+        not_statement=wafv2.CfnWebACL.NotStatementProperty(
+            statement=wafv2.CfnWebACL.StatementProperty(
+                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                    positional_constraint="ENDS_WITH",
+                    search_string=IMAGE_BODY_PATH_SUFFIX,
+                    text_transformations=[
+                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                    ],
+                )
+            )
+        )
+    )
 
 
 def per_ip_limit(max_capacity: int) -> int:
@@ -86,7 +109,9 @@ class ApiFirewall(Construct):
                     override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                     statement=wafv2.CfnWebACL.StatementProperty(
                         managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group
+                            vendor_name="AWS",
+                            name=group,
+                            scope_down_statement=_not_an_image_body() if group == CORE_RULE_SET else None,
                         )
                     ),
                     visibility_config=_visibility(group),

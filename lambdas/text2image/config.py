@@ -429,10 +429,19 @@ class ProvenanceConfig(FunctionConfig):
 class VerifyConfig(FunctionConfig):
     """VerifyApi: reads an image's Content Credentials and watermark for anyone."""
 
-    ENV = {"certificate_parameter": "PROVENANCE_CERTIFICATE_PARAMETER"}
+    ENV = {
+        "certificate_parameter": "PROVENANCE_CERTIFICATE_PARAMETER",
+        "bucket": "IMAGE_BUCKET",
+        "upload_addressing_style": "UPLOAD_ADDRESSING_STYLE",
+    }
 
     # The root of this chain is the trust anchor; empty, manifests are checked but never trusted.
     certificate_parameter: str = ""
+    # Images too large for API Gateway are uploaded here (under VERIFY_UPLOAD_PREFIX) first.
+    bucket: Annotated[str, Field(min_length=3)]
+    # `virtual` gives the form the bucket's regional host (the page's CSP allows it);
+    # an endpoint on 127.0.0.1 (moto) has no bucket subdomains, so the local stack says `path`.
+    upload_addressing_style: Literal["virtual", "path"] = "virtual"
 
 
 class QuotaConfig(FunctionConfig):

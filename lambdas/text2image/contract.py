@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field, field_validator
 from text2image.deferred_model import DeferredModel
 from text2image.domain.idempotency import IDEMPOTENCY_KEY_FIELD
 from text2image.domain.quota import CALLER_FIELD
+from text2image.domain.verify_uploads import UPLOAD_ID_PATTERN
 
 # 1000 characters are at most 4000 bytes of UTF-8: four 1 KB Comprehend segments
 # for the prompt and four for the negative prompt, inside the 10-segment limit.
@@ -140,6 +141,39 @@ CHECK_TOXICITY_REQUEST_SCHEMA: dict[str, Any] = {
 # POST /verify takes the image's own bytes, as one of these types.
 VERIFY_MEDIA_TYPES: tuple[str, ...] = ("image/png", "image/jpeg")
 MAX_VERIFY_IMAGE_BYTES = 10 * 1024 * 1024
+
+
+class VerifyUploadRequest(DeferredModel):
+    """`POST /verify` as JSON: verify the image uploaded with `POST /verify/uploads`' form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Checked against UPLOAD_ID_PATTERN by text2image.domain.verify_uploads.upload_key.
+    upload_id: Annotated[str, Field(max_length=64)]
+
+
+class VerifyUploadForm(DeferredModel):
+    """The 201 answer of `POST /verify/uploads`: an S3 presigned POST for one image.
+
+    POST `fields`, a `Content-Type` field (the image's type) and the image as the
+    `file` field (last) to `url` as multipart/form-data, then send `upload_id` to
+    `POST /verify`."""
+
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+VERIFY_UPLOAD_REQUEST_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "VerifyUploadRequest",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["upload_id"],
+    "properties": {"upload_id": {"type": "string", "pattern": UPLOAD_ID_PATTERN}},
+}
 
 
 # --- Outcomes -----------------------------------------------------------------

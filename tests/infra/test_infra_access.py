@@ -36,6 +36,22 @@ def test_the_default_stage_has_a_web_acl_with_a_per_ip_rate_rule_derived_from_ca
     assert "/stages/" in arn and "RestApi" in arn
 
 
+def test_the_core_rule_set_skips_post_verify_whose_image_body_its_8_kb_body_limit_would_block() -> None:
+    _, acl = synthesize(CUSTOM).one("AWS::WAFv2::WebACL")
+    groups = {
+        rule["Name"]: rule["Statement"]["ManagedRuleGroupStatement"]
+        for rule in acl["Properties"]["Rules"]
+        if "ManagedRuleGroupStatement" in rule["Statement"]
+    }
+    skipped = groups["AWSManagedRulesCommonRuleSet"]["ScopeDownStatement"]["NotStatement"]["Statement"]
+    match = skipped["ByteMatchStatement"]
+    assert ("UriPath" in match["FieldToMatch"], match["PositionalConstraint"]) == (True, "ENDS_WITH")
+    assert match["SearchString"] == "/verify"
+    # POST /verify/uploads (a small JSON body) and every other route keep the whole rule set.
+    assert not "/api/verify/uploads".endswith(match["SearchString"])
+    assert "ScopeDownStatement" not in groups["AWSManagedRulesKnownBadInputsRuleSet"]
+
+
 def test_waf_off_removes_the_web_acl() -> None:
     assert synthesize({**CONCRETE, "apiAuth": "apiKey", "waf": "off"}).resources("AWS::WAFv2::WebACL") == {}
 

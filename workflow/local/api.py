@@ -39,6 +39,7 @@ from text2image.contract import (
     JOB_REQUEST_SCHEMA,
     MAX_VERIFY_IMAGE_BYTES,
     UNAUTHORIZED_BODY,
+    VERIFY_MEDIA_TYPES,
     execution_input,
     invalid_request_body,
     response_headers,
@@ -196,6 +197,7 @@ class LocalApi:
                 Rule("/api/check-toxicity", endpoint="check_toxicity", methods=["POST"]),
                 Rule("/api/jobs", endpoint="submit_job", methods=["POST"]),
                 Rule("/api/verify", endpoint="verify", methods=["POST"]),
+                Rule("/api/verify/uploads", endpoint="verify_upload", methods=["POST"]),
                 Rule("/api/jobs/<job_id>", endpoint="job", methods=["GET"]),
                 Rule("/api/executions", endpoint="executions", methods=["GET"]),
                 Rule("/api/executions/<execution_id>", endpoint="execution", methods=["GET"]),
@@ -215,6 +217,7 @@ class LocalApi:
             "check_toxicity": self.check_toxicity,
             "submit_job": self.submit_job,
             "verify": self.verify,
+            "verify_upload": self.verify_upload,
             "job": self.job,
             "executions": self.executions,
             "execution": self.execution,
@@ -303,14 +306,24 @@ class LocalApi:
         return self._validated_proxy(request, JOB_REQUEST_SCHEMA, "/jobs", JOBS_FUNCTION)
 
     def verify(self, request: Request) -> Response:
-        """An image's bytes, passed base64-encoded as API Gateway passes a binary media type."""
+        """An image's bytes, passed base64-encoded as API Gateway passes a binary media type;
+        any other body (an upload's id as JSON) as text."""
         if (request.content_length or 0) > MAX_VERIFY_IMAGE_BYTES + 1024:
             return api_json_response(413, {"message": "Request too long"})
-        raw = request.get_data(cache=True)
-        event = proxy_event(request, resource="/verify") | {
-            "body": base64.b64encode(raw).decode("ascii"),
-            "isBase64Encoded": True,
-        }
+        event = proxy_event(request, resource="/verify")
+        if (request.mimetype or "").lower() in VERIFY_MEDIA_TYPES:
+            raw = request.get_data(cache=True)
+            event |= {"body": base64.b64encode(raw).decode("ascii"), "isBase64Encoded": True}
+        return proxy_response(self.backend.invoke_function(VERIFY_FUNCTION, event))
+
+    def verify_upload(self, request: Request) -> Response:
+        """A presigned POST form for an image too large for the body of POST /verify. Its URL is
+        moto's S3 server, which takes the browser's form (and answers CORS) as S3 does, but does
+        not check the form's policy: a file over 10 MB or of another type is refused when it is
+        verified, not when it is uploaded."""
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return api_json_response(413, {"message": "Request too long"})
+        event = proxy_event(request, resource="/verify/uploads")
         return proxy_response(self.backend.invoke_function(VERIFY_FUNCTION, event))
 
     def job(self, request: Request, job_id: str) -> Response:

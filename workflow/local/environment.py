@@ -61,6 +61,8 @@ ENDED_CHECK_SECONDS = 1.0
 # What the CDK stack sets in the cloud; tests and callers may override any of it.
 FUNCTION_ENVIRONMENT: dict[str, str] = {
     "IMAGE_BUCKET": BUCKET,
+    # moto on 127.0.0.1 has no bucket subdomains: POST /verify/uploads' forms name the bucket in the path.
+    "UPLOAD_ADDRESSING_STYLE": "path",
     "ENDPOINT_NAME": ENDPOINT_NAME,
     "PROVENANCE_KEY_ID": PROVENANCE_KEY_ID,
     "PROVENANCE_CERTIFICATE_PARAMETER": PROVENANCE_CERTIFICATE_PARAMETER,

@@ -31,6 +31,7 @@ from text2image.contract import (
     JOB_REQUEST_SCHEMA,
     OUTCOME_RULES,
     VERIFY_MEDIA_TYPES,
+    VERIFY_UPLOAD_REQUEST_SCHEMA,
     ApprovedResponse,
     BusyResponse,
     ConflictResponse,
@@ -41,6 +42,7 @@ from text2image.contract import (
     OutcomeRule,
     QuotaExceededResponse,
     RejectedResponse,
+    VerifyUploadForm,
 )
 from text2image.domain.idempotency import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_CHARS
 from text2image.domain.provenance import VerifyResponse
@@ -94,6 +96,8 @@ class Operation:
     idempotency: str | None = None
     # A body of raw bytes instead of JSON: the media types it may be sent as.
     binary_body: tuple[str, ...] = ()
+    # A JSON body the route takes besides its raw bytes, checked by the function (not at the edge).
+    json_alternative: Mapping[str, Any] | None = None
 
 
 # A refusal for lack of capacity says when to come back, in its body and this header.
@@ -195,9 +199,31 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Read any image's provenance: its C2PA Content Credentials and this service's watermark.",
         request_schema=None,
         binary_body=VERIFY_MEDIA_TYPES,
+        # An image above about 4.4 MB does not fit a Lambda payload: upload it first.
+        json_alternative=VERIFY_UPLOAD_REQUEST_SCHEMA,
         responses={
             200: ("What the image's manifest and pixels say (both may be absent).", VerifyResponse),
-            400: ("Not a PNG or JPEG image of at most 10 MB.", ErrorResponse),
+            400: (
+                "Not a PNG or JPEG image of at most 10 MB; or an upload_id that names no upload "
+                "(never uploaded, already verified, or not an id POST /verify/uploads made).",
+                ErrorResponse,
+            ),
+            503: ("The uploaded image cannot be read right now; try again.", ErrorResponse),
+        },
+    ),
+    Operation(
+        path="/verify/uploads",
+        method="post",
+        operation_id="createVerifyUpload",
+        summary="An S3 presigned POST form for one image of up to 10 MB, to verify it by its upload_id.",
+        request_schema=None,
+        responses={
+            201: (
+                "POST `fields`, a `Content-Type` field (image/png or image/jpeg) and the image as the last "
+                "field, `file`, to `url` as multipart/form-data within `expires_in` seconds; then POST "
+                '`{"upload_id": ...}` to /verify. The upload is deleted once verified.',
+                VerifyUploadForm,
+            ),
         },
     ),
     # The answers of handlers/jobs_api.py.
@@ -277,6 +303,10 @@ def build_openapi(operations: tuple[Operation, ...] = OPERATIONS) -> dict[str, A
         if op.binary_body:
             binary = {"schema": {"type": "string", "format": "binary"}}
             operation["requestBody"] = {"required": True, "content": dict.fromkeys(op.binary_body, binary)}
+        if op.json_alternative is not None:
+            alternative_name = str(op.json_alternative["title"])
+            schemas[alternative_name] = request_model(op.json_alternative)
+            operation["requestBody"]["content"] |= _json(_ref_to(alternative_name))
         responses: dict[str, Any] = {}
         for status, description in GATEWAY_RESPONSES.items():
             responses[str(status)] = {"description": description, "content": _json(_ref_to(GATEWAY_ERROR))}

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-# The bucket's three areas. The stack's IAM grants and lifecycle rules and the
+# The bucket's areas. The stack's IAM grants and lifecycle rules and the
 # functions' defaults all read these.
 STAGING_PREFIX = "staging/"
 PUBLISHED_PREFIX = "generated_images/"
 QUARANTINE_PREFIX = "quarantine/"
+# Images sent to POST /verify through S3 (text2image.domain.verify_uploads).
+VERIFY_UPLOAD_PREFIX = "verify-uploads/"
 
 _KEY_NAMESPACE = uuid.UUID("5b8f6f1e-8a56-4a53-9d0c-6e3f5f2f8c11")
 
