@@ -38,6 +38,12 @@ STAGE_NAME = "api"
 JSON = "application/json"
 ALLOW_ORIGIN = "method.response.header.Access-Control-Allow-Origin"
 RETRY_AFTER = "method.response.header.Retry-After"
+# Verification is for anyone, whatever `apiAuth` guards generation with: its two methods
+# are public, and throttled apart (per method, on top of the WAF's per-address rate rule),
+# since each call may read a 10 MB image on a whole vCPU.
+VERIFY_METHODS = ("/verify/POST", "/verify/uploads/POST")
+VERIFY_RATE_PER_SECOND = 5
+VERIFY_BURST = 10
 
 
 def json_schema(schema: dict[str, Any]) -> apigw.JsonSchema:
@@ -80,6 +86,7 @@ class Api(Construct):
         self.auth = auth
         # Cognito: every route but /verify needs a signed-in user's ID token.
         self.authorizer = authorizer
+        self.public_methods: list[apigw.Method] = []
         # VTL naming the authenticated caller for the execution input (empty: none).
         self.caller_template = caller_template
         self.methods: list[apigw.Method] = []
@@ -114,6 +121,12 @@ class Api(Construct):
                 data_trace_enabled=False,
                 metrics_enabled=True,
                 tracing_enabled=True,
+                method_options={
+                    path: apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=VERIFY_RATE_PER_SECOND, throttling_burst_limit=VERIFY_BURST
+                    )
+                    for path in VERIFY_METHODS
+                },
             ),
         )
         self.validator = self.rest_api.add_request_validator(
@@ -157,7 +170,13 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def _method_options(self, model: str | None) -> dict[str, Any]:
+    def _method_options(self, model: str | None, *, public: bool = False) -> dict[str, Any]:
+        if public:
+            return {
+                "request_validator": self.validator,
+                "authorization_type": apigw.AuthorizationType.NONE,
+                "api_key_required": False,
+            }
         return {
             "request_validator": self.validator,
             "request_models": {JSON: self.models[model]} if model else None,
@@ -295,11 +314,13 @@ class Api(Construct):
         cfn_api.binary_media_types = list(VERIFY_MEDIA_TYPES)
         resource = self.rest_api.root.add_resource("verify", default_cors_preflight_options=cors)
         integration = apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False)
-        self.methods.append(resource.add_method("POST", integration, **self._method_options(None)))
         # POST /verify/uploads: an S3 form for an image larger than a Lambda payload takes
         # (6 MB base64-encoded); POST /verify then names the upload. Same function, same access.
         uploads = resource.add_resource("uploads", default_cors_preflight_options=cors)
-        self.methods.append(uploads.add_method("POST", integration, **self._method_options(None)))
+        for route in (resource, uploads):
+            method = route.add_method("POST", integration, **self._method_options(None, public=True))
+            self.methods.append(method)
+            self.public_methods.append(method)
 
     def _add_jobs(self, function: lambda_.IFunction, cors: apigw.CorsOptions) -> None:
         """POST /jobs (validated by its request model) and GET /jobs/{job_id}, both to JobsApi."""

@@ -208,6 +208,16 @@ def add_suppressions(stack: Text2ImageStack) -> None:
             "COG4",
             "No user pool: the API is public, or IAM/API-key protected via -c apiAuth (see docs/deploy.md).",
         )
+    for method in api.public_methods:
+        if api.auth in ("iam", "cognito"):
+            acknowledge(
+                method,
+                "APIG4",
+                "Verifying an image's provenance is for anyone: public by design, throttled per method "
+                "and behind the WAF; generation keeps the chosen apiAuth.",
+            )
+        if api.auth == "cognito":
+            acknowledge(method, "COG4", "Public by design: anyone may verify an image (see APIG4).")
     if stack.firewall is None:
         acknowledge(
             api.rest_api,

@@ -129,8 +129,34 @@ def test_cognito_puts_an_authorizer_on_every_route_and_a_public_client_without_s
     routes = methods(synth)
     assert {"POST generate", "POST check-toxicity", "POST jobs", "GET {job_id}"} <= set(routes)
     for route, method in routes.items():
+        if route in VERIFY_ROUTES:
+            continue
         assert method["AuthorizationType"] == "COGNITO_USER_POOLS", route
         assert method["AuthorizerId"] == {"Ref": authorizer}, route
+
+
+VERIFY_ROUTES = ("POST verify", "POST uploads")
+
+
+@pytest.mark.parametrize("auth", ["none", "cognito", "apiKey", "iam"])
+def test_verifying_is_public_whatever_guards_generation_and_throttled_on_its_own(auth: str) -> None:
+    synth = synthesize({**CONCRETE, "apiAuth": auth})
+    routes = methods(synth)
+    for route in VERIFY_ROUTES:
+        assert routes[route]["AuthorizationType"] == "NONE", route
+        assert not routes[route].get("ApiKeyRequired"), route
+        assert "AuthorizerId" not in routes[route], route
+    generate = routes["POST generate"]
+    guarded = generate["AuthorizationType"] != "NONE" or generate.get("ApiKeyRequired", False)
+    assert guarded == (auth != "none")
+    _, stage = synth.one("AWS::ApiGateway::Stage")
+    throttled = {
+        (setting["ResourcePath"], setting["HttpMethod"]): setting
+        for setting in stage["Properties"]["MethodSettings"]
+        if "ThrottlingRateLimit" in setting and setting["ResourcePath"] != "/*"
+    }
+    assert set(throttled) == {("/~1verify", "POST"), ("/~1verify~1uploads", "POST")}
+    assert {(s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"]) for s in throttled.values()} == {(5, 10)}
 
 
 def test_without_cognito_there_is_no_user_pool() -> None:
